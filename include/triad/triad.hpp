@@ -1,0 +1,4 @@
+// Everything in triad.
+#pragma once
+
+#include "triad/core.hpp"
