@@ -44,16 +44,23 @@ const Scenario* find_scenario(std::string_view id);
 struct Options {
   bool fast = false;           // scale sleeps down (tests and CI use it)
   double time_scale = 1.0;     // multiplier applied by Context::scaled (0.05 when fast)
+  // When a scenario has printed nothing for this long, run_scenario prints a progress line
+  // ("... still running, 4.0 s") to the echo stream only (never into Result::output).
+  // Zero = no progress lines (the tests' default).
+  std::chrono::milliseconds progress_after{0};
 };
 
 class Context {
  public:
   Context(const Scenario& s, const Options& o, std::ostream& out);
 
-  // Where the scenario prints what happened. Thread-safe per call when used through say().
+  // Where the scenario prints what happened. Not synchronised: prefer say() from threads.
   std::ostream& out() { return out_; }
-  // Prints one line atomically (safe from any thread or process-forked child before exec).
+  // Prints one line atomically, indented under the scenario's heading. Safe from any thread
+  // (not from a forked child: a child writes to a pipe the parent reads, see S17).
   void say(std::string_view line);
+  // "[  1.23 s]": the time since the scenario started, for lines that show timings.
+  [[nodiscard]] std::string stamp() const;
 
   // A duration scaled for --fast (never below 1 ms for a nonzero input).
   [[nodiscard]] std::chrono::nanoseconds scaled(std::chrono::nanoseconds d) const;
