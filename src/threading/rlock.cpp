@@ -6,9 +6,7 @@ namespace triad {
 
 bool RLock::acquire(bool blocking, Timeout timeout) {
   const std::uintptr_t me = detail::current_owner_id();
-  if (!blocking && !timeout.is_forever()) {
-    throw ValueError("can't specify a timeout for a non-blocking call");
-  }
+  detail::check_acquire_args(blocking, timeout);
   if (reenter(me)) return true;
   if (!lock_.acquire(blocking, timeout)) return false;
   take(me);

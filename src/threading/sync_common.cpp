@@ -4,12 +4,8 @@
 
 namespace triad::detail {
 
-Deadline acquire_deadline(bool blocking, Timeout timeout) {
-  if (!blocking) {
-    if (!timeout.is_forever()) throw ValueError("can't specify a timeout for a non-blocking call");
-    return Deadline::after(Clock::duration::zero());
-  }
-  return Deadline::after(timeout);
+void throw_nonblocking_timeout() {
+  throw ValueError("can't specify a timeout for a non-blocking call");
 }
 
 }  // namespace triad::detail

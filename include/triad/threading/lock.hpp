@@ -55,8 +55,10 @@ class Lock {
   // Timeout: absent = wait forever; zero or negative = don't wait (same as blocking=false).
   // Returns: true if the lock was acquired.
   bool acquire(bool blocking = true, Timeout timeout = {}) {
+    detail::check_acquire_args(blocking, timeout);
     if (try_fast()) return true;
-    return acquire_slow(detail::acquire_deadline(blocking, timeout));
+    if (!blocking) return try_acquire_once();
+    return acquire_slow(Deadline::after(timeout));
   }
   // Same as acquire(true, timeout): `lock.acquire(100ms)` is Python's acquire(timeout=0.1).
   bool acquire(Timeout timeout) { return acquire(true, timeout); }

@@ -52,8 +52,10 @@ class Semaphore {
   // Timeout: absent = wait forever; zero or negative = don't wait.
   // Returns: true if a permit was taken.
   bool acquire(bool blocking = true, Timeout timeout = {}) {
+    detail::check_acquire_args(blocking, timeout);
     if (try_acquire()) return true;
-    return acquire_slow(detail::acquire_deadline(blocking, timeout));
+    if (!blocking) return false;
+    return acquire_slow(Deadline::after(timeout));
   }
   // Same as acquire(true, timeout).
   bool acquire(Timeout timeout) { return acquire(true, timeout); }

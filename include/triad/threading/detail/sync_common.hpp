@@ -19,8 +19,11 @@ template <class C, class D>
   }
 }
 
-// The deadline of `acquire(blocking, timeout)`: Python's rules, in one place.
-// Throws ValueError when a timeout is given with blocking=false (Python's wording).
-[[nodiscard]] Deadline acquire_deadline(bool blocking, Timeout timeout);
+// acquire(blocking=false, timeout=...) is an error in Python; checked before anything else.
+// Throws ValueError("can't specify a timeout for a non-blocking call").
+[[noreturn]] void throw_nonblocking_timeout();
+inline void check_acquire_args(bool blocking, Timeout timeout) {
+  if (!blocking && !timeout.is_forever()) throw_nonblocking_timeout();
+}
 
 }  // namespace triad::detail
