@@ -160,6 +160,12 @@ void Context::check(bool ok, std::string_view what) {
   out_.flush();
 }
 
+std::string format_seconds(std::chrono::duration<double> d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.2f s", d.count());
+  return buf;
+}
+
 std::chrono::duration<double> Context::elapsed() const {
   return std::chrono::steady_clock::now() - start_;
 }

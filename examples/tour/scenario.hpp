@@ -94,6 +94,9 @@ struct Result {
   [[nodiscard]] bool passed() const { return failed == 0 && checks > 0; }
 };
 
+// "1.23 s": a duration for the scenario's output.
+[[nodiscard]] std::string format_seconds(std::chrono::duration<double> d);
+
 // Runs one scenario, capturing what it prints (and echoing it to `echo` if non-null).
 // An exception escaping the scenario counts as a failed check.
 Result run_scenario(const Scenario& s, const Options& o, std::ostream* echo = nullptr);
