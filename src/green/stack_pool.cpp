@@ -177,7 +177,7 @@ void write_num(std::size_t v) noexcept {
   write_str(buf + i);
 }
 
-void on_segv(int sig, siginfo_t* info, void* uctx) {
+[[maybe_unused]] void on_segv(int sig, siginfo_t* info, void* uctx) {
   const auto addr = reinterpret_cast<std::uintptr_t>(info->si_addr);
   ThreadState* ts = tstate_if_exists();
   greenlet* g = ts != nullptr ? ts->current : nullptr;

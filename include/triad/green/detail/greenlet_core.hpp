@@ -77,6 +77,9 @@ struct GreenletCore {
   const void* asan_bottom = nullptr;
   std::size_t asan_size = 0;
   void* tsan_fiber = nullptr;
+  // Called by the hub (in the hub greenlet) after this greenlet died, off its stack.
+  void (*on_dead)(void*) = nullptr;
+  void* on_dead_arg = nullptr;
   GreenParker parker;
 };
 
