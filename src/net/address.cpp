@@ -10,14 +10,17 @@ std::uint16_t checked_port(int port) {
   return static_cast<std::uint16_t>(port);
 }
 
-std::string quoted(const std::string& s) {
-  std::string out = "'";
+void append_quoted(std::string& out, const std::string& s) {
+  out.push_back('\'');
   for (const char c : s) {
-    if (c == '\0') out += "\\x00";
-    else if (c == '\'' || c == '\\') (out += '\\') += c;
-    else out += c;
+    if (c == '\0') {
+      out.append("\\x00");
+    } else {
+      if (c == '\'' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
   }
-  return out + "'";
+  out.push_back('\'');
 }
 
 const std::string kEmpty;
@@ -41,8 +44,18 @@ const std::string& Address::path() const noexcept {
 }
 
 std::string Address::to_string() const {
-  if (is_unix()) return quoted(path());
-  return "(" + quoted(host()) + ", " + std::to_string(port()) + ")";
+  std::string out;
+  out.reserve(host().size() + path().size() + 16);
+  if (is_unix()) {
+    append_quoted(out, path());
+    return out;
+  }
+  out.push_back('(');
+  append_quoted(out, host());
+  out.append(", ");
+  out.append(std::to_string(port()));
+  out.push_back(')');
+  return out;
 }
 
 }  // namespace triad::net

@@ -85,6 +85,7 @@ struct Reactor::Impl {
   std::vector<HeapItem> heap;
   std::uint32_t free_slot = kNoPos;
   std::uint64_t timer_seq = 0;
+  std::uint64_t wait_epoch = 0;
 
   // The current IO batch (kept here so a throwing callback does not lose the rest).
   ReadyEvent ready[kBatch];
@@ -160,20 +161,21 @@ struct Reactor::Impl {
   // Completes every wait on e that `ev` satisfies (an error satisfies all), and clears the
   // pending bits the completed waits consume.
   std::size_t complete_waits(FdEntry& e, Events ev) {
-    std::size_t n = 0;
+    // Waits armed from here on (e.g. by a complete() that retried and hit EAGAIN) are not
+    // satisfied by this report: they have epoch_ == epoch and are skipped.
+    const std::uint64_t epoch = ++wait_epoch;
     const bool all = has(ev, Events::error);
-    Events consumed = Events::none;
+    std::size_t n = 0;
     for (;;) {
       IoWait* w = e.head;
-      while (w && !all && !has(w->events, ev)) w = w->next_;
+      while (w && (w->epoch_ >= epoch || (!all && !has(w->events, ev)))) w = w->next_;
       if (!w) break;
       unlink(e, *w);
-      consumed |= w->events | Events::error;
+      e.pending &= ~(w->events | Events::error);  // consumed before complete() may re-arm
       w->result = ev & (w->events | Events::error);
       ++n;
       w->complete(*w);  // may arm/disarm other waits: rescan from the head
     }
-    e.pending &= ~consumed;
     return n;
   }
 
@@ -449,6 +451,7 @@ bool Reactor::arm(IoWait& w) {
   if (e.tail) e.tail->next_ = &w; else e.head = &w;
   e.tail = &w;
   w.armed_ = true;
+  w.epoch_ = impl_->wait_epoch;
   w.result = Events::none;
   return true;
 }

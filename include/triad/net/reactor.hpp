@@ -135,6 +135,7 @@ struct IoWait {
   // Owned by the reactor while armed.
   IoWait* prev_ = nullptr;
   IoWait* next_ = nullptr;
+  std::uint64_t epoch_ = 0;  // waits armed while an event is dispatched wait for the next one
   bool armed_ = false;
 };
 
