@@ -22,6 +22,7 @@ run() {  # name, binary, args after the port...
   for _ in $(seq 50); do grep -q ready /tmp/echo_srv.out 2>/dev/null && break; sleep 0.1; done
   t0=$(awk '{print $14+$15}' /proc/$pid/stat)
   out=$(taskset -c 1 $LOAD 127.0.0.1 $PORT $CONNS $SECS)
+  if [ ! -e /proc/$pid/stat ]; then echo "$name: server exited: $(cat /tmp/echo_srv.out)"; return 0; fi
   t1=$(awk '{print $14+$15}' /proc/$pid/stat)
   kill $pid; wait $pid 2>/dev/null || true
   reqs=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
