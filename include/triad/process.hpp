@@ -1,0 +1,6 @@
+// triad::process — multiprocessing for C++: processes, pipes, shared-memory primitives and
+// queues. See docs/process.md for the map from Python's multiprocessing.
+#pragma once
+
+#include "triad/process/context.hpp"
+#include "triad/process/process.hpp"
