@@ -217,6 +217,49 @@ class HubIoWaiter final : public net::IoWaiter {
   Hub& hub_;
 };
 
+bool wait_any(ThreadState& ts, Hub& hub, const std::pair<int, net::Events>* fds, std::size_t n,
+              Deadline deadline) {
+  raise_pending_interrupt(ts);
+  greenlet& self = *ts.current;
+  GreenParker& p = self.core().parker;
+  std::unique_ptr<net::IoWait[]> waits(new net::IoWait[n]);
+  std::size_t armed = 0;
+  bool ready_now = false;
+  auto disarm_all = [&] {
+    for (std::size_t i = 0; i < armed; ++i) hub.reactor().disarm(waits[i]);
+  };
+  for (; armed < n; ++armed) {
+    net::IoWait& w = waits[armed];
+    w.fd = fds[armed].first;
+    w.events = fds[armed].second & (net::Events::readable | net::Events::writable);
+    if (w.events == net::Events::none) w.events = net::Events::readable;
+    w.user = &p;
+    w.complete = [](net::IoWait& iw) noexcept {
+      claim(*static_cast<GreenParker*>(iw.user), Wake::io);
+    };
+    bool ok = false;
+    try {
+      ok = hub.reactor().arm(w);
+    } catch (const net::OSError&) {
+      ok = false;  // not watchable (regular file, bad fd): let the caller's poll report it
+    }
+    if (!ok) {
+      ready_now = true;
+      break;
+    }
+  }
+  if (ready_now) {
+    disarm_all();
+    return true;
+  }
+  p.hub = &hub;
+  p.word.store(kParked, std::memory_order_release);
+  const Wake why = suspend(ts, hub, p, deadline);
+  disarm_all();
+  if (why == Wake::interrupted) raise_pending_interrupt(ts);
+  return why != Wake::timed_out;
+}
+
 }  // namespace detail
 
 // --- Hub -----------------------------------------------------------------------------------

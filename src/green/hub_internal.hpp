@@ -25,3 +25,16 @@ void yield_now(ThreadState& ts, Hub& hub);
 Hub& hub_for(ThreadState& ts);
 
 }  // namespace triad::green::detail
+
+#include <cstddef>
+#include <utility>
+
+#include "triad/net/events.hpp"
+
+namespace triad::green::detail {
+// Waits in the hub until one of the n (fd, events) pairs is ready, or the deadline. Returns
+// false on timeout, true otherwise (possibly spuriously: re-check). An fd the reactor cannot
+// watch (a regular file) counts as ready. Throws the pending interrupt (kill, Timeout).
+bool wait_any(ThreadState& ts, Hub& hub, const std::pair<int, net::Events>* fds, std::size_t n,
+              Deadline deadline);
+}  // namespace triad::green::detail

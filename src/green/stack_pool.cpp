@@ -59,9 +59,12 @@ struct FreeList {
 
 constexpr std::size_t kCachePerSize = 1024;
 
+thread_local bool t_pool_gone = false;  // the pool's thread_local was destroyed (thread exit)
+
 struct Pool {
   std::vector<FreeList> lists;
   ~Pool() {
+    t_pool_gone = true;
     for (FreeList& l : lists) {
       for (const StackBlock& b : l.blocks) {
         ::munmap(reinterpret_cast<void*>(b.guard_lo), b.hi - b.guard_lo);
@@ -94,8 +97,9 @@ std::size_t round_stack_size(std::size_t bytes) noexcept {
 
 StackBlock acquire_stack(std::size_t usable) {
   const bool guarded = stack_guard();
-  FreeList& l = t_pool.list(usable, guarded);
-  if (!l.blocks.empty()) {
+  FreeList* lp = t_pool_gone ? nullptr : &t_pool.list(usable, guarded);
+  if (lp != nullptr && !lp->blocks.empty()) {
+    FreeList& l = *lp;
     StackBlock b = l.blocks.back();
     l.blocks.pop_back();
     return b;
@@ -136,8 +140,10 @@ void release_stack(const StackBlock& s) noexcept {
   const std::size_t p = page_size();
   const std::uintptr_t map_lo = s.lo - p;
   FreeList* l = nullptr;
-  for (FreeList& f : t_pool.lists) {
-    if (f.usable == s.hi - s.lo && f.guarded == guarded) l = &f;
+  if (!t_pool_gone) {
+    for (FreeList& f : t_pool.lists) {
+      if (f.usable == s.hi - s.lo && f.guarded == guarded) l = &f;
+    }
   }
   if (l != nullptr && l->blocks.size() < kCachePerSize) {
     try {
