@@ -2,5 +2,6 @@
 // queues. See docs/process.md for the map from Python's multiprocessing.
 #pragma once
 
+#include "triad/process/connection.hpp"
 #include "triad/process/context.hpp"
 #include "triad/process/process.hpp"
