@@ -6,3 +6,6 @@
 #include "triad/green/hub.hpp"
 #include "triad/green/spawn.hpp"
 #include "triad/green/timeout.hpp"
+#include "triad/green/monkey.hpp"
+#include "triad/green/pool.hpp"
+#include "triad/green/server.hpp"
