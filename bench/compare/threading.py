@@ -7,10 +7,17 @@ Prints ns per operation (median of 5 runs) for:
   threading.Condition ping-pong (the condition-variable anchor).
 Run: /usr/bin/python3 bench/compare/threading.py
 """
-import statistics
+import os
 import sys
-import threading
-import time
+
+# This file is named threading.py (it mirrors bench/threading_bench.cpp): keep its own
+# directory off the import path so that `import threading` finds the standard library.
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
+
+import statistics  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 
 RUNS = 5
 
