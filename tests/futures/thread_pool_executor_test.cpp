@@ -121,8 +121,8 @@ TEST(ThreadPoolExecutorTest, IdleThreadReuse) {
 }
 
 TEST(ThreadPoolExecutorTest, Saturation) {
-  ThreadPoolExecutor pool(4);
   Gate gate;
+  ThreadPoolExecutor pool(4);
   std::vector<Future<void>> fs;
   for (int i = 0; i < 15 * pool.max_workers(); ++i) {
     fs.push_back(pool.submit([&gate] { gate.wait(); }));
@@ -158,8 +158,8 @@ TEST(ThreadPoolExecutorTest, S01TenTasksFiveWorkers) {
 }
 
 TEST(ThreadPoolExecutorTest, CallbackRunsOnTheWorker) {
-  ThreadPoolExecutor pool(1);
   Gate gate;
+  ThreadPoolExecutor pool(1);
   std::thread::id task_thread;
   std::thread::id cb_thread;
   auto f = pool.submit([&] {
@@ -174,11 +174,11 @@ TEST(ThreadPoolExecutorTest, CallbackRunsOnTheWorker) {
 }
 
 TEST(ThreadPoolExecutorTest, ThreadNames) {
-  ThreadPoolExecutor pool(2, "SpecialPool");
   Gate gate;
+  std::latch both(2);
+  ThreadPoolExecutor pool(2, "SpecialPool");
   std::mutex m;
   std::set<std::string> names;
-  std::latch both(2);
   std::vector<Future<void>> fs;
   for (int i = 0; i < 2; ++i) {
     fs.push_back(pool.submit([&] {
@@ -221,8 +221,8 @@ TEST(ThreadPoolMapTest, KeepsInputOrderAndZips) {
 }
 
 TEST(ThreadPoolMapTest, OrderKeptWhenLaterCallsFinishFirst) {
-  ThreadPoolExecutor pool(3);
   std::latch others_done(2);
+  ThreadPoolExecutor pool(3);
   std::vector<int> xs{0, 1, 2};
   std::vector<int> out;
   for (int v : pool.map(
@@ -251,8 +251,8 @@ TEST(ThreadPoolMapTest, ExceptionAtItsPosition) {
 }
 
 TEST(ThreadPoolMapTest, TimeoutFromTheMapCall) {
-  ThreadPoolExecutor pool(2);
   Gate gate;
+  ThreadPoolExecutor pool(2);
   std::vector<int> xs{1, 2, 3};
   std::vector<int> out;
   auto r = pool.map(
@@ -315,8 +315,8 @@ TEST(ThreadPoolMapTest, VoidFunctionYieldsMonostate) {
 }
 
 TEST(ThreadPoolMapTest, DroppingResultsCancelsPendingCalls) {
-  ThreadPoolExecutor pool(1);
   Gate gate;
+  ThreadPoolExecutor pool(1);
   std::atomic<int> ran{0};
   std::vector<int> xs{0, 1, 2, 3};
   auto blocker = pool.submit([&gate] { gate.wait(); });
@@ -384,9 +384,9 @@ TEST(ThreadPoolShutdownTest, DestructorWaits) {
 }
 
 TEST(ThreadPoolShutdownTest, CancelFutures) {
-  ThreadPoolExecutor pool(1);
   Gate gate;
   std::latch started(1);
+  ThreadPoolExecutor pool(1);
   auto running = pool.submit([&] {
     started.count_down();
     gate.wait();
@@ -409,9 +409,9 @@ TEST(ThreadPoolShutdownTest, CancelFutures) {
 }
 
 TEST(ThreadPoolShutdownTest, CancelFuturesWithoutWait) {
-  ThreadPoolExecutor pool(1);
   Gate gate;
   std::latch started(1);
+  ThreadPoolExecutor pool(1);
   auto running = pool.submit([&] {
     started.count_down();
     gate.wait();
@@ -440,6 +440,7 @@ TEST(ThreadPoolShutdownTest, SubmitFromATask) {
   EXPECT_EQ(inner.result(60s), 12);
 }
 
+#if !defined(__SANITIZE_THREAD__)  // TSan does not support fork() with threads
 TEST(ThreadPoolShutdownTest, ExitWaitsForQueuedTasks) {
   // Python's _python_exit: a live pool is shut down with wait=True at interpreter exit.
   EXPECT_EXIT(
@@ -453,18 +454,19 @@ TEST(ThreadPoolShutdownTest, ExitWaitsForQueuedTasks) {
       },
       ::testing::ExitedWithCode(3), "task finished");
 }
+#endif
 
 // ---- initializer ----------------------------------------------------------------------------
 
 TEST(ThreadPoolInitializerTest, RunsOncePerWorker) {
   std::atomic<int> inits{0};
   thread_local int initialized_here = 0;
+  Gate gate;
+  std::latch both(2);
   ThreadPoolExecutor pool(2, "", [&] {
     inits.fetch_add(1);
     initialized_here = 1;
   });
-  Gate gate;
-  std::latch both(2);
   std::vector<Future<int>> fs;
   for (int i = 0; i < 2; ++i) {
     fs.push_back(pool.submit([&] {
@@ -513,9 +515,9 @@ TEST(ThreadPoolInitializerTest, FailingInitializerBreaksThePool) {
 
 #if !defined(__SANITIZE_THREAD__)
 TEST(ThreadPoolForkTest, ChildGetsAnEmptyUsablePool) {
-  ThreadPoolExecutor pool(1);
   Gate gate;
   std::latch started(1);
+  ThreadPoolExecutor pool(1);
   auto running = pool.submit([&] {
     started.count_down();
     gate.wait();
@@ -581,8 +583,8 @@ TEST(ThreadPoolStressTest, ManySubmittersEveryResultOnce) {
 TEST(ThreadPoolStressTest, RoundTripsAndShutdownRace) {
   const int rounds = 200 / kScale;
   for (int r = 0; r < rounds; ++r) {
-    ThreadPoolExecutor pool(2);
     std::atomic<int> ran{0};
+    ThreadPoolExecutor pool(2);
     std::thread other([&] {
       for (int i = 0; i < 50; ++i) {
         try {
