@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <mutex>
@@ -76,16 +77,6 @@ ThreadRuntime* create_runtime() {
   return rt;
 }
 
-pthread_attr_t* detached_attr() {
-  static pthread_attr_t* attr = [] {
-    static pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    return &a;
-  }();
-  return attr;
-}
-
 void set_os_thread_name(const std::string& name) noexcept {
   char buf[16];
   const std::size_t n = name.size() < 15 ? name.size() : 15;
@@ -145,6 +136,14 @@ ThreadSlot::~ThreadSlot() {
     std::lock_guard g(rt.meta);
     s->ended.set();
     unregister_locked(rt, *s, reg_ref);
+    if (s->kind == ThreadKind::user && reg_ref) {
+      // Hand the registry's reference to the reap list: join() or a later start() will
+      // pthread_join this thread (so its stack is reused hot, as with std::thread).
+      s->reap.store(1, std::memory_order_release);
+      s->reap_next = rt.reap_head;
+      rt.reap_head = s;
+      s->reap_ref = std::move(reg_ref);
+    }
   }
   // Subclass form owned by shared_ptr: may destroy the Thread object, on this thread.
   std::shared_ptr<Thread> keep = std::move(s->keepalive);
@@ -201,6 +200,7 @@ void atfork_child() noexcept {
   for (ThreadState* s = rt.head; s != nullptr;) {
     ThreadState* next = s->reg_next;
     if (s != me) {
+      s->reap.store(2, std::memory_order_relaxed);
       s->ended.set_after_fork();
       if (s->ids_ready.load(std::memory_order_relaxed) != 1) {
         s->ids_ready.store(1, std::memory_order_release);
@@ -212,7 +212,17 @@ void atfork_child() noexcept {
     }
     s = next;
   }
+  // Ended threads of the parent cannot be pthread_join'ed here.
+  for (ThreadState* s = rt.reap_head; s != nullptr;) {
+    ThreadState* next = s->reap_next;
+    s->reap.store(2, std::memory_order_relaxed);
+    s->reap_next = nullptr;
+    released.push_back(std::move(s->reap_ref));
+    s = next;
+  }
+  rt.reap_head = nullptr;
   if (me != nullptr) {
+    me->reap.store(2, std::memory_order_relaxed);  // the child's main thread: never joined
     me->native_id.store(get_native_id(), std::memory_order_relaxed);
     rt.main = me->shared_from_this();
   } else {
@@ -235,17 +245,68 @@ void atfork_child() noexcept {
 
 bool is_current(const ThreadState* s) noexcept { return s == t_current; }
 
+// After the thread ended: wait for its OS thread to exit and release it (pthread_join), if
+// nobody has yet. Blocks only for the thread's last microseconds (its exit path).
+void reap_after_join(ThreadState& s) noexcept {
+  std::uint8_t expected = 1;
+  if (!s.reap.compare_exchange_strong(expected, 2, std::memory_order_acq_rel)) return;
+  const auto tid = static_cast<pthread_t>(s.ident.load(std::memory_order_relaxed));
+  if (pthread_equal(tid, pthread_self())) return;  // its own destructor path; never happens
+  pthread_join(tid, nullptr);
+}
+
+// Releases ended threads nobody joined (detached Thread objects, unjoined threads) without
+// blocking: called by start(), so their number stays bounded by the threads still exiting.
+void reap_unjoined(ThreadRuntime& rt) noexcept {
+  ThreadState* list = nullptr;
+  {
+    std::lock_guard g(rt.meta);
+    list = rt.reap_head;
+    rt.reap_head = nullptr;
+  }
+  if (list == nullptr) return;
+  ThreadState* keep = nullptr;
+  ThreadState* keep_tail = nullptr;
+  std::vector<std::shared_ptr<ThreadState>> done;
+  for (ThreadState* s = list; s != nullptr;) {
+    ThreadState* next = s->reap_next;
+    std::uint8_t expected = 1;
+    bool release = true;
+    if (s->reap.compare_exchange_strong(expected, 2, std::memory_order_acq_rel)) {
+      const auto tid = static_cast<pthread_t>(s->ident.load(std::memory_order_relaxed));
+      if (pthread_tryjoin_np(tid, nullptr) == EBUSY) {
+        s->reap.store(1, std::memory_order_release);  // still exiting: try again later
+        release = false;
+      }
+    }
+    if (release) {
+      try {
+        done.push_back(std::move(s->reap_ref));
+      } catch (...) {
+        s->reap_ref.reset();
+      }
+      s->reap_next = nullptr;
+    } else {
+      s->reap_next = nullptr;
+      if (keep_tail) keep_tail->reap_next = s; else keep = s;
+      keep_tail = s;
+    }
+    s = next;
+  }
+  if (keep != nullptr) {
+    std::lock_guard g(rt.meta);
+    keep_tail->reap_next = rt.reap_head;
+    rt.reap_head = keep;
+  }
+}
+
 }  // namespace
 
 // ---- CompletionFlag ----
 
 void CompletionFlag::set() noexcept {
+  if (word_.exchange(kSet, std::memory_order_acq_rel) == kSleepers) futex_wake(word_, INT_MAX);
   lock_.lock();
-  if (done_.load(std::memory_order_relaxed)) {
-    lock_.unlock();
-    return;
-  }
-  done_.store(true, std::memory_order_release);
   WaitNode* chain = nullptr;
   while (WaitNode* n = waiters_.pop_front()) {
     n->slot = chain;
@@ -262,9 +323,20 @@ void CompletionFlag::set() noexcept {
 bool CompletionFlag::wait(Deadline deadline) {
   if (is_set()) return true;
   if (deadline.expired()) return false;
+  if (&current_parking_context() == &thread_parking_context()) {
+    std::uint32_t v = word_.load(std::memory_order_acquire);
+    while (v != kSet) {
+      if (v == kUnset && !word_.compare_exchange_weak(v, kSleepers, std::memory_order_acquire)) {
+        continue;
+      }
+      if (!futex_wait(word_, kSleepers, deadline)) return is_set();  // timed out
+      v = word_.load(std::memory_order_acquire);
+    }
+    return true;
+  }
   WaitNode node;
   lock_.lock();
-  if (done_.load(std::memory_order_relaxed)) {
+  if (is_set()) {
     lock_.unlock();
     return true;
   }
@@ -276,7 +348,7 @@ bool CompletionFlag::wait(Deadline deadline) {
 void CompletionFlag::set_after_fork() noexcept {
   waiters_ = WaitList{};
   lock_.unlock();
-  done_.store(true, std::memory_order_release);
+  word_.store(kSet, std::memory_order_release);
 }
 
 // ---- ThreadState ----
@@ -433,7 +505,9 @@ bool ThreadHandle::join(Timeout timeout) const {
     throw RuntimeError("cannot join thread before it is started");
   }
   if (detail::is_current(state_.get())) throw RuntimeError("cannot join current thread");
-  return state_->ended.wait(Deadline::after(timeout));
+  if (!state_->ended.wait(Deadline::after(timeout))) return false;
+  detail::reap_after_join(*state_);
+  return true;
 }
 
 // ---- Thread ----
@@ -457,6 +531,7 @@ Thread::~Thread() {
 void Thread::start() {
   auto& rt = detail::runtime();
   detail::ensure_exit_hooks();
+  detail::reap_unjoined(rt);
   detail::ThreadState& s = *state_;
   {
     std::lock_guard g(rt.meta);
@@ -467,17 +542,20 @@ void Thread::start() {
       throw RuntimeError("can't create new thread at interpreter shutdown");
     }
     s.ids_ready.store(0, std::memory_order_relaxed);
+    s.reap.store(0, std::memory_order_relaxed);
     s.started.store(true, std::memory_order_release);
     detail::register_locked(rt, s);
   }
   if (s.owner == this) s.keepalive = weak_from_this().lock();
   pthread_t tid{};
-  const int rc = pthread_create(&tid, detail::detached_attr(), &detail::triad_thread_main, &s);
+  // Joinable, like std::thread: join() (or a later start()) pthread_joins it.
+  const int rc = pthread_create(&tid, nullptr, &detail::triad_thread_main, &s);
   if (rc != 0) {
     std::shared_ptr<detail::ThreadState> ref;
     {
       std::lock_guard g(rt.meta);
       s.started.store(false, std::memory_order_release);
+      s.reap.store(2, std::memory_order_relaxed);
       detail::unregister_locked(rt, s, ref);
       if (s.ids_ready.exchange(1, std::memory_order_release) == 2) {
         detail::futex_wake(s.ids_ready, INT_MAX);

@@ -28,16 +28,21 @@ class Thread;
 
 namespace triad::detail {
 
-// A flag that is set once and can be awaited through the parking interface (so a green
-// thread joining an OS thread does not block its hub). set() wakes every waiter.
+// A flag that is set once and awaited by join(). An OS thread waits on a futex without
+// spinning (threads and timers live far longer than a spin, and on a loaded 2-core machine a
+// spinning joiner steals the CPU from the thread it waits for); any other execution context
+// (a green thread) waits through the parking interface, so it never blocks its hub.
+// set() wakes every waiter.
 class CompletionFlag {
  public:
   CompletionFlag() = default;
   CompletionFlag(const CompletionFlag&) = delete;
   CompletionFlag& operator=(const CompletionFlag&) = delete;
 
-  [[nodiscard]] bool is_set() const noexcept { return done_.load(std::memory_order_acquire); }
-  // Sets the flag and wakes all waiters. Idempotent. Never blocks (beyond the short lock).
+  [[nodiscard]] bool is_set() const noexcept {
+    return word_.load(std::memory_order_acquire) == kSet;
+  }
+  // Sets the flag and wakes all waiters. Idempotent. Never blocks (beyond a short lock).
   void set() noexcept;
   // Waits until set or the deadline; returns is_set().
   bool wait(Deadline deadline);
@@ -46,9 +51,10 @@ class CompletionFlag {
   void set_after_fork() noexcept;
 
  private:
-  std::atomic<bool> done_{false};
-  SpinLock lock_;
-  WaitList waiters_;
+  static constexpr std::uint32_t kUnset = 0, kSet = 1, kSleepers = 2;
+  std::atomic<std::uint32_t> word_{kUnset};  // futex word of OS-thread waiters
+  SpinLock lock_;                            // guards waiters_
+  WaitList waiters_;                         // waiters of other parking contexts
 };
 
 enum class ThreadKind : std::uint8_t { user, main, dummy, internal };
@@ -86,6 +92,12 @@ class ThreadState : public std::enable_shared_from_this<ThreadState> {
   ThreadState* reg_prev = nullptr;
   ThreadState* reg_next = nullptr;
   std::shared_ptr<ThreadState> reg_ref;  // non-null while registered
+
+  // Reaping of the (joinable) OS thread of a triad-started thread: 0 = running, 1 = ended
+  // and not yet pthread_join'ed, 2 = reaped or nothing to reap. Whoever moves it 1 -> 2 joins.
+  std::atomic<std::uint8_t> reap{2};
+  ThreadState* reap_next = nullptr;        // the runtime's list of ended, unreaped threads
+  std::shared_ptr<ThreadState> reap_ref;   // (guarded by the meta lock)
 };
 
 template <class F, class... Args>
