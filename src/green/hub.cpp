@@ -62,7 +62,7 @@ bool claim(GreenParker& p, Wake why) noexcept {
 }
 
 Wake suspend(ThreadState& ts, Hub& hub, GreenParker& p, Deadline deadline) noexcept {
-  p.wake = Wake::none;
+  // p.wake was reset by the caller BEFORE it published kParked (a claimer writes it after).
   if (p.interrupt && !p.interrupt_delivered_to_park) {
     std::uint32_t w = kParked;
     if (p.word.compare_exchange_strong(w, kRunning, std::memory_order_acq_rel)) {
@@ -137,6 +137,7 @@ ParkResult GreenParker::park(WaitNode& node, Deadline deadline) {
   ThreadState& ts = *tstate_if_exists();
   Hub& h = *ts.hub;
   hub = &h;
+  wake = Wake::none;
   std::uint32_t w = kRunning;
   if (!word.compare_exchange_strong(w, kParked, std::memory_order_acq_rel)) {
     // An unpark announced itself (kPending) and is storing node.state.
@@ -202,6 +203,7 @@ class HubIoWaiter final : public net::IoWaiter {
     }
     GreenParker& p = self.core().parker;
     p.hub = &hub_;
+    p.wake = Wake::none;
     p.word.store(kParked, std::memory_order_release);
     const Wake why = suspend(ts, hub_, p, deadline);
     if (why != Wake::io) hub_.reactor().disarm(w);
@@ -253,6 +255,7 @@ bool wait_any(ThreadState& ts, Hub& hub, const std::pair<int, net::Events>* fds,
     return true;
   }
   p.hub = &hub;
+  p.wake = Wake::none;
   p.word.store(kParked, std::memory_order_release);
   const Wake why = suspend(ts, hub, p, deadline);
   disarm_all();
@@ -450,6 +453,7 @@ void sleep(triad::Timeout seconds) {
   detail::raise_pending_interrupt(ts);
   detail::GreenParker& p = self.core().parker;
   p.hub = &h;
+  p.wake = detail::Wake::none;
   p.word.store(detail::kParked, std::memory_order_release);
   const detail::Wake why = detail::suspend(ts, h, p, Deadline::after(seconds));
   (void)why;
