@@ -5,5 +5,6 @@
 #include "triad/process/connection.hpp"
 #include "triad/process/context.hpp"
 #include "triad/process/process.hpp"
+#include "triad/process/queues.hpp"
 #include "triad/process/sharedctypes.hpp"
 #include "triad/process/synchronize.hpp"
