@@ -30,6 +30,7 @@ struct ThreadSlot {
 thread_local ThreadSlot t_slot;
 thread_local ThreadState* t_current = nullptr;
 thread_local bool t_exited = false;
+thread_local bool t_returning = false;  // triad_thread_main is returning: the OS thread exits next
 thread_local int t_daemon_override = -1;
 thread_local std::uint64_t t_native_id = 0;
 
@@ -105,12 +106,14 @@ extern "C" void* triad_thread_main(void* arg) {
     }
   } catch (abi::__forced_unwind&) {
     s->drop_target();
+    t_returning = true;
     throw;  // pthread_exit / cancellation: let it finish; the slot still ends the thread
   } catch (...) {
     report_exception(std::current_exception(), name_of(*s), get_ident(),
                      ThreadHandle(s->shared_from_this()));
   }
   s->drop_target();
+  t_returning = true;
   return nullptr;  // thread_local destructors run next; ~ThreadSlot ends the thread
 }
 
@@ -134,16 +137,19 @@ ThreadSlot::~ThreadSlot() {
   std::shared_ptr<ThreadState> reg_ref;
   {
     std::lock_guard g(rt.meta);
-    s->ended.set();
     unregister_locked(rt, *s, reg_ref);
-    if (s->kind == ThreadKind::user && reg_ref) {
+    // Not returning means this thread called exit() and its OS thread never ends: then
+    // nobody may pthread_join it.
+    if (s->kind == ThreadKind::user && reg_ref && t_returning) {
       // Hand the registry's reference to the reap list: join() or a later start() will
-      // pthread_join this thread (so its stack is reused hot, as with std::thread).
+      // pthread_join this thread (so its stack is reused hot, as with std::thread). Marked
+      // reapable before `ended`, so a joiner that sees the end also sees it reapable.
       s->reap.store(1, std::memory_order_release);
       s->reap_next = rt.reap_head;
       rt.reap_head = s;
       s->reap_ref = std::move(reg_ref);
     }
+    s->ended.set();
   }
   // Subclass form owned by shared_ptr: may destroy the Thread object, on this thread.
   std::shared_ptr<Thread> keep = std::move(s->keepalive);
@@ -257,7 +263,7 @@ void reap_after_join(ThreadState& s) noexcept {
 
 // Releases ended threads nobody joined (detached Thread objects, unjoined threads) without
 // blocking: called by start(), so their number stays bounded by the threads still exiting.
-void reap_unjoined(ThreadRuntime& rt) noexcept {
+void reap_unjoined(ThreadRuntime& rt, bool wait) noexcept {
   ThreadState* list = nullptr;
   {
     std::lock_guard g(rt.meta);
@@ -274,7 +280,17 @@ void reap_unjoined(ThreadRuntime& rt) noexcept {
     bool release = true;
     if (s->reap.compare_exchange_strong(expected, 2, std::memory_order_acq_rel)) {
       const auto tid = static_cast<pthread_t>(s->ident.load(std::memory_order_relaxed));
-      if (pthread_tryjoin_np(tid, nullptr) == EBUSY) {
+      int rc = 0;
+      if (wait) {
+        // At exit: these threads returned and are in their last microseconds; bounded wait.
+        timespec abs{};
+        clock_gettime(CLOCK_REALTIME, &abs);
+        abs.tv_sec += 1;
+        rc = pthread_timedjoin_np(tid, nullptr, &abs);
+      } else {
+        rc = pthread_tryjoin_np(tid, nullptr);
+      }
+      if (rc == EBUSY || rc == ETIMEDOUT) {
         s->reap.store(1, std::memory_order_release);  // still exiting: try again later
         release = false;
       }
@@ -419,6 +435,7 @@ void shutdown_threads() {
   for (;;) {
     std::shared_ptr<ThreadState> victim;
     std::uint32_t timers = 0;
+    bool done = false;
     {
       std::lock_guard g(rt.meta);
       for (ThreadState* s = rt.head; s != nullptr; s = s->reg_next) {
@@ -430,11 +447,16 @@ void shutdown_threads() {
       timers = timer_thread ? 0 : rt.nondaemon_timers.load(std::memory_order_acquire);
       if (!victim && timers == 0) {
         rt.finalizing.store(true, std::memory_order_release);
-        return;
+        done = true;
       }
+    }
+    if (done) {
+      reap_unjoined(rt, true);  // release every OS thread that returned (none is left joinable)
+      return;
     }
     if (victim) {
       victim->ended.wait(Deadline::never());
+      reap_after_join(*victim);
     } else {
       futex_wait(rt.nondaemon_timers, timers, Deadline::never());
     }
@@ -531,7 +553,7 @@ Thread::~Thread() {
 void Thread::start() {
   auto& rt = detail::runtime();
   detail::ensure_exit_hooks();
-  detail::reap_unjoined(rt);
+  detail::reap_unjoined(rt, false);
   detail::ThreadState& s = *state_;
   {
     std::lock_guard g(rt.meta);

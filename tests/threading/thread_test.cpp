@@ -520,6 +520,20 @@ struct ExitProbe {
 };
 ExitProbe g_static_probe{"static: destroyed"};
 
+// A static destructor that tries to start a thread after exit's shutdown.
+struct LateStarter {
+  ~LateStarter() {
+    try {
+      Thread t([] {});
+      t.start();
+      test::say("late start: started");
+      t.join();
+    } catch (const RuntimeError& e) {
+      test::say((std::string("late start: ") + e.what()).c_str());
+    }
+  }
+};
+
 // Runs in the child (see ThreadExit tests). Leaked latches: threads may outlive main.
 void exit_child_scenario(const std::string& mode) {
   g_child_mode = true;
@@ -558,6 +572,7 @@ void exit_child_scenario(const std::string& mode) {
   worker.start();
   started->wait();
   static ExitProbe late_probe{"late static: destroyed"};  // registered after the first start
+  if (mode == "return") static LateStarter late_starter;
   if (mode == "timer") {
     static Timer fire(20ms, [] { test::say("timer: fired"); });
     static Timer daemon_timer(ThreadOptions{.daemon = true}, std::chrono::hours(1),
@@ -595,7 +610,12 @@ void expect_python_exit(const test::ChildResult& r) {
 }
 
 TEST(ThreadExit, ReturnFromMainJoinsNonDaemonAbandonsDaemon) {
-  expect_python_exit(test::run_child("ThreadExitChild.Run", "return"));
+  const auto r = test::run_child("ThreadExitChild.Run", "return");
+  expect_python_exit(r);
+  // Python 3.12: no new threads once shutdown has joined everything.
+  EXPECT_NE(pos(r.output, "late start: can't create new thread at interpreter shutdown"),
+            std::string::npos)
+      << r.output;
 }
 
 TEST(ThreadExit, StdExitJoinsNonDaemonAbandonsDaemon) {

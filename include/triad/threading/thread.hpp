@@ -124,8 +124,12 @@ class ThreadHandle {
   // Python: t.is_alive(): started and not yet ended. Never blocks.
   [[nodiscard]] bool is_alive() const noexcept;
   // Python: t.join(timeout). Blocks until the thread ends or the timeout passes, and returns
-  // whether it has ended (Python returns None: check is_alive()).
-  // Blocks: yes. Yields a green thread: yes (via the parking interface). Thread safety: any
+  // whether it has ended (Python returns None: check is_alive()). The first successful join
+  // also waits for the OS thread's last microseconds (pthread_join, as std::thread::join), so
+  // its stack is reused by the next thread; a thread nobody joins is released by a later
+  // start() without blocking.
+  // Blocks: yes. Yields a green thread: yes (via the parking interface; only the final
+  // pthread_join of an already ended thread runs on the OS thread). Thread safety: any
   // number of threads may join the same thread. Throws RuntimeError("cannot join thread
   // before it is started"), RuntimeError("cannot join current thread"), RuntimeError("cannot
   // join a dummy thread"). Timeout: absent = forever; zero or negative = just check.
