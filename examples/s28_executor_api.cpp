@@ -41,11 +41,13 @@ TOUR_SCENARIO(S28, "003", "concurrent.futures 基本方法", "The Executor API",
   // scheduling noise could reorder what the checks compare.
   const auto unit = std::max<std::chrono::nanoseconds>(ctx.scaled(500ms), 60ms);
 
-  // submit + result(timeout)
+  // submit + result(timeout). The task stands for slow work: it waits for `finish` (set by
+  // main after its timed result() call), so the timeout is certain, on any machine.
   {
     triad::ThreadPoolExecutor pool(2);
+    triad::Event finish;
     auto f = pool.submit([&] {
-      std::this_thread::sleep_for(unit * 2);  // ok-sleep: a slow task
+      finish.wait(ctx.scaled(60s));
       return 42;
     });
     bool timed_out = false;
@@ -54,10 +56,12 @@ TOUR_SCENARIO(S28, "003", "concurrent.futures 基本方法", "The Executor API",
     } catch (const triad::TimeoutError&) {
       timed_out = true;
     }
+    const bool still_running = !f.done();
+    finish.set();
     const int value = f.result();
     ctx.say(ctx.stamp() + " result(timeout=" + tour::format_seconds(unit / 5) +
             ") raised TimeoutError; result() then gave " + std::to_string(value));
-    ctx.check(timed_out && value == 42,
+    ctx.check(timed_out && still_running && value == 42,
               "result(timeout) raises TimeoutError while the task runs; result() waits for 42");
   }
 
@@ -80,12 +84,18 @@ TOUR_SCENARIO(S28, "003", "concurrent.futures 基本方法", "The Executor API",
     ctx.check(results == std::vector<int>{0, 1, 4}, "map gives the results in input order");
   }
 
-  // map(timeout): fetching a result past the deadline raises TimeoutError.
+  // map(timeout): fetching a result past the deadline raises TimeoutError. The second task
+  // is slow: it waits for `finish`, which main sets only after the TimeoutError.
   {
     triad::ThreadPoolExecutor pool(2);
+    triad::Event finish;
+    std::atomic<bool> slow_done{false};
     const std::vector<int> inputs{0, 5};
-    auto sleepy = [&](int k) {
-      std::this_thread::sleep_for(unit * k);  // ok-sleep: the second task outlives the deadline
+    auto task = [&](int k) {
+      if (k != 0) {
+        finish.wait(ctx.scaled(60s));
+        slow_done = true;
+      }
       return k;
     };
     const auto timeout = unit * 3;
@@ -93,18 +103,19 @@ TOUR_SCENARIO(S28, "003", "concurrent.futures 基本方法", "The Executor API",
     std::vector<int> got;
     bool timed_out = false;
     try {
-      for (int r : pool.map(sleepy, inputs, timeout)) got.push_back(r);
+      for (int r : pool.map(task, inputs, timeout)) got.push_back(r);
     } catch (const triad::TimeoutError&) {
       timed_out = true;
     }
     const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    const bool slow_was_done = slow_done.load();
+    finish.set();
     ctx.say(ctx.stamp() + " map(timeout=" + tour::format_seconds(timeout) + ") gave " +
             join_ints(got) + ", then raised TimeoutError after " + tour::format_seconds(took));
     ctx.check(timed_out && got == std::vector<int>{0},
               "map yields the results ready in time, then raises TimeoutError past its deadline");
-    ctx.check(took >= std::chrono::duration<double>(timeout) * 0.95 &&
-                  took < std::chrono::duration<double>(unit * 5),
-              "the TimeoutError came at the deadline, before the slow task finished");
+    ctx.check(took >= std::chrono::duration<double>(timeout) * 0.95 && !slow_was_done,
+              "the TimeoutError came at the deadline, while the slow task was still running");
     pool.shutdown(/*wait=*/true, /*cancel_futures=*/true);
   }
 

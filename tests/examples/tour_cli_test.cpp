@@ -3,13 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <mutex>
 #include <sstream>
 #include <stdexcept>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -197,6 +198,28 @@ TEST(TourCli, ProgressLineGoesToTheTerminalOnly) {
   EXPECT_TRUE(r.passed()) << r.output;
   EXPECT_NE(buf.text().find("    ... still running, "), std::string::npos);
   EXPECT_EQ(r.output.find("still running"), std::string::npos) << r.output;
+}
+
+}  // namespace
+
+namespace {
+
+TEST(TourCli, RegisteredScenariosRunInLessonOrder) {
+  std::vector<std::string_view> ids;
+  for (const auto* s : tour::in_lesson_order(tour::scenarios())) ids.push_back(s->id);
+  auto pos = [&](std::string_view id) {
+    return static_cast<std::size_t>(std::find(ids.begin(), ids.end(), id) - ids.begin());
+  };
+  // Threads (seed 001's order, S24 before S20), then pools, then queues, then unknown IDs.
+  for (const auto* id : {"S16", "S24", "S20", "S32", "S01", "S29", "S26", "X01"})
+    ASSERT_LT(pos(id), ids.size()) << id << " is registered in this binary";
+  EXPECT_LT(pos("S16"), pos("S24"));
+  EXPECT_LT(pos("S24"), pos("S20"));
+  EXPECT_LT(pos("S32"), pos("S01"));
+  EXPECT_LT(pos("S01"), pos("S29"));
+  EXPECT_LT(pos("S29"), pos("S26"));
+  EXPECT_EQ(ids.back(), "X04");
+  EXPECT_LT(pos("S26"), pos("X01"));
 }
 
 }  // namespace
