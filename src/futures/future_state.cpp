@@ -1,6 +1,7 @@
 #include "triad/futures/detail/future_state.hpp"
 
 #include <cxxabi.h>
+#include <sched.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -43,6 +44,7 @@ bool spin_until_done(const std::atomic<std::uint32_t>& state, Deadline deadline)
       cpu_relax();
     }
     if (Clock::now() >= limit) return false;
+    sched_yield();  // give the completer the CPU if the machine is oversubscribed
   }
 }
 
