@@ -2,5 +2,11 @@
 #pragma once
 
 #include "triad/aio/event_loop.hpp"
+#include "triad/aio/future.hpp"
+#include "triad/aio/gather.hpp"
+#include "triad/aio/shield.hpp"
 #include "triad/aio/sleep.hpp"
 #include "triad/aio/task.hpp"
+#include "triad/aio/task_group.hpp"
+#include "triad/aio/timeout.hpp"
+#include "triad/aio/wait.hpp"

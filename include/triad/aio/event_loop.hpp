@@ -61,6 +61,9 @@ class ThreadPoolExecutor;
 
 namespace triad::aio {
 
+template <class T>
+class Future;
+
 // A callback for call_soon & co. Captures of up to four pointers allocate nothing.
 using Callback = net::Callback;
 
@@ -142,7 +145,13 @@ class EventLoop : public detail::LoopBase {
     return run_until_complete(create_task(std::move(task)));
   }
   template <class T>
-  T run_until_complete(TaskHandle<T> task);
+  T run_until_complete(TaskHandle<T> task) {
+    return run_until_complete_impl<T>(task.core_ptr(), [&]() -> decltype(auto) { return task.result(); });
+  }
+  template <class T>
+  T run_until_complete(Future<T> fut) {
+    return run_until_complete_impl<T>(fut.core_ptr(), [&]() -> decltype(auto) { return fut.result(); });
+  }
   // Python: run_forever(): runs until stop(). Same errors as run_until_complete.
   void run_forever();
   // Python: stop(): run_forever() returns after the current iteration (or after one iteration
@@ -174,6 +183,9 @@ class EventLoop : public detail::LoopBase {
   TaskHandle<T> create_task(Task<T> task, std::string name = {});
   // Number of tasks not done yet (Python: len(asyncio.all_tasks(loop))).
   [[nodiscard]] std::size_t all_tasks_count() const noexcept { return pending_tasks_; }
+  // Python: create_future(): a pending Future<T> on this loop (future.hpp).
+  template <class T = void>
+  Future<T> create_future();
 
   // --- errors --------------------------------------------------------------------------
   // Python: set_exception_handler(handler) (nullptr restores the default) and
@@ -196,6 +208,8 @@ class EventLoop : public detail::LoopBase {
   void drop_task(detail::PromiseBase& p) noexcept;
 
  private:
+  template <class T, class Get>
+  T run_until_complete_impl(detail::FutureCore* core, Get&& get);
   void run_once();
   void run_ready(Ready r) noexcept;
   void step(detail::PromiseBase* t) noexcept;
@@ -276,11 +290,10 @@ TaskHandle<T> EventLoop::create_task(Task<T> task, std::string name) {
   return handle;
 }
 
-template <class T>
-T EventLoop::run_until_complete(TaskHandle<T> task) {
+template <class T, class Get>
+T EventLoop::run_until_complete_impl(detail::FutureCore* core, Get&& get) {
   check_can_run();
-  detail::FutureCore* core = task.core_ptr();
-  if (core == nullptr) throw RuntimeError("invalid (empty) TaskHandle");
+  if (core == nullptr) throw RuntimeError("invalid (empty) TaskHandle or Future");
   if (!core->done()) {
     detail::StopWaiter w;
     w.loop = this;
@@ -296,9 +309,9 @@ T EventLoop::run_until_complete(TaskHandle<T> task) {
     if (!core->done()) throw RuntimeError("Event loop stopped before Future completed.");
   }
   if constexpr (std::is_void_v<T>) {
-    task.result();
+    get();
   } else {
-    return T(std::move(task.result()));
+    return T(std::move(get()));
   }
 }
 
