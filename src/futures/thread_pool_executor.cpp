@@ -32,6 +32,7 @@
 #include "triad/core/detail/cpu_relax.hpp"
 #include "triad/core/detail/spinlock.hpp"
 #include "triad/core/parking.hpp"
+#include "triad/threading/thread.hpp"
 
 namespace triad::detail {
 namespace {
@@ -75,7 +76,10 @@ void print_exception(const char* header, std::exception_ptr e) noexcept {
 class ThreadPool : public std::enable_shared_from_this<ThreadPool> {
  public:
   struct Worker {
-    std::thread thread;
+    // A daemon triad::Thread named "<prefix>_<N>", so current_thread().name() in a task gives
+    // Python's name. Daemon: triad's exit logic must not wait for idle workers; the pools'
+    // atexit hook shuts them down and joins them instead (Python's _python_exit).
+    std::unique_ptr<Thread> thread;
     std::string name;
     std::atomic<FutureStateBase*> current{nullptr};  // for the fork child
   };
@@ -96,16 +100,8 @@ class ThreadPool : public std::enable_shared_from_this<ThreadPool> {
 
   ~ThreadPool() {
     // Normally every worker was joined by shutdown(wait=true). The last reference may be
-    // dropped by one of our own workers (a task shut its pool down): detach that one.
-    for (auto& w : workers_) {
-      if (w->thread.joinable()) {
-        if (w->thread.get_id() == std::this_thread::get_id()) {
-          w->thread.detach();
-        } else {
-          w->thread.join();
-        }
-      }
-    }
+    // dropped by one of our own workers (a task shut its pool down): destroying a started
+    // triad::Thread just detaches it, so that is fine.
     // Tasks nobody will run (no worker could be started): cancel them.
     for (FutureStateBase* t : drain()) {
       t->cancel();
@@ -191,7 +187,7 @@ class ThreadPool : public std::enable_shared_from_this<ThreadPool> {
   }
   void fork_child() {
     // Only the forking thread exists. The worker threads are gone: forget them without
-    // joining (their std::thread objects are leaked on purpose; joining would be undefined).
+    // joining (their Thread objects are leaked on purpose).
     std::vector<FutureStateBase*> running;
     for (auto& w : workers_) {
       if (FutureStateBase* t = w->current.load(std::memory_order_relaxed)) running.push_back(t);
@@ -297,7 +293,11 @@ class ThreadPool : public std::enable_shared_from_this<ThreadPool> {
     Worker* wp = w.get();
     workers_.push_back(std::move(w));
     try {
-      wp->thread = std::thread([self = shared_from_this(), wp] { self->worker_main(*wp); });
+      wp->thread = std::make_unique<Thread>(ThreadOptions{.name = wp->name, .daemon = true},
+                                            [self = shared_from_this(), wp] {
+                                              self->worker_main(*wp);
+                                            });
+      wp->thread->start();
     } catch (...) {
       workers_.pop_back();
       throw;
@@ -306,8 +306,6 @@ class ThreadPool : public std::enable_shared_from_this<ThreadPool> {
   }
 
   void worker_main(Worker& w) {
-    std::string os_name = w.name.substr(0, 15);
-    pthread_setname_np(pthread_self(), os_name.c_str());
     if (initializer_) {
       try {
         initializer_();
@@ -428,10 +426,9 @@ class ThreadPool : public std::enable_shared_from_this<ThreadPool> {
 
   void join_workers() {
     std::lock_guard<std::mutex> lk(threads_mutex_);
+    const std::uint64_t me = get_ident();
     for (auto& w : workers_) {
-      if (w->thread.joinable() && w->thread.get_id() != std::this_thread::get_id()) {
-        w->thread.join();
-      }
+      if (w->thread && w->thread->ident() != me) w->thread->join();
     }
   }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "triad/futures/wait.hpp"
+#include "triad/threading/thread.hpp"
 
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
@@ -204,6 +205,13 @@ TEST(ThreadPoolExecutorTest, DefaultThreadNamePrefix) {
   ThreadPoolExecutor b(1);
   EXPECT_THAT(a.thread_name_prefix(), ::testing::MatchesRegex("ThreadPoolExecutor-[0-9]+"));
   EXPECT_NE(a.thread_name_prefix(), b.thread_name_prefix());
+  // Python: threading.current_thread().name == "ThreadPoolExecutor-K_0" inside a task.
+  const std::string name = a.submit([] { return triad::current_thread().name(); }).result();
+  EXPECT_EQ(name, a.thread_name_prefix() + "_0");
+  EXPECT_TRUE(a.submit([] { return triad::current_thread().daemon(); }).result());
+  char os_name[32] = {};
+  b.submit([&os_name] { pthread_getname_np(pthread_self(), os_name, sizeof os_name); }).result();
+  EXPECT_EQ(std::string(os_name), (b.thread_name_prefix() + "_0").substr(0, 15));
 }
 
 // ---- map ---------------------------------------------------------------------------------

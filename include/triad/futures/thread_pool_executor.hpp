@@ -19,9 +19,11 @@
 // Workers start lazily: submit() starts a new worker only when no worker is idle and fewer
 // than max_workers exist (Python's _adjust_thread_count), and idle workers are reused, so
 // running ten quick tasks one after the other uses one thread, and ten concurrent tasks on
-// ThreadPoolExecutor(5) use at most five. Workers are named "<prefix>_<N>" (N = 0, 1, ...;
-// prefix defaults to "ThreadPoolExecutor-<K>", K counting pools created without a prefix,
-// as Python); the OS thread name (top, gdb) is that name cut to 15 characters.
+// ThreadPoolExecutor(5) use at most five. Workers are daemon triad::Threads named
+// "<prefix>_<N>" (N = 0, 1, ...; prefix defaults to "ThreadPoolExecutor-<K>", K counting
+// pools created without a prefix, as Python): triad::current_thread().name() in a task gives
+// e.g. "ThreadPoolExecutor-0_0", and triad::enumerate() lists them. The OS thread name (top,
+// gdb) is that name cut to 15 characters.
 //
 // Callbacks and continuations of the futures it returns run on the worker thread that ran
 // the task (or in the caller if the future is already done when they are added).
