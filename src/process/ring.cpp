@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <climits>
 #include <cstring>
+#include <unistd.h>
 
+#include "triad/core/detail/cpu_relax.hpp"
 #include "triad/core/detail/futex.hpp"
 #include "triad/core/error.hpp"
 
@@ -23,6 +25,18 @@ constexpr std::uint64_t pack(std::uint64_t bytes, std::uint64_t count) noexcept 
 constexpr std::uint64_t bytes_of(std::uint64_t w) noexcept { return w & kByteMask; }
 constexpr std::uint64_t count_of(std::uint64_t w) noexcept { return w >> kByteBits; }
 constexpr std::size_t round8(std::size_t n) noexcept { return (n + 7) & ~std::size_t{7}; }
+
+// Spins a little before sleeping: a cross-process futex wake costs microseconds, and the
+// other side is usually about to publish (none on a single CPU, where spinning only delays it).
+template <class Pred>
+bool spin_for(Pred pred) noexcept {
+  static const int iters = ::sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 4000 : 0;
+  for (int i = 0; i < iters; ++i) {
+    if (pred()) return true;
+    triad::detail::cpu_relax();
+  }
+  return false;
+}
 
 Deadline min_deadline(Deadline d, Clock::duration slice) {
   const Deadline s = Deadline::after(slice);
@@ -90,10 +104,9 @@ bool Ring::wait_items(bool block, Deadline d) {
     if (queued() < maxsize_) return true;
     if (!block || d.expired()) return false;
     const std::uint32_t key = h_->space_seq.load(std::memory_order_seq_cst);
-    h_->producers_waiting.fetch_add(1, std::memory_order_seq_cst);
+    h_->producers_waiting.store(1, std::memory_order_seq_cst);
     phead_ = h_->consumed.load(std::memory_order_seq_cst);
     if (queued() >= maxsize_) triad::detail::futex_wait_shared(h_->space_seq, key, d);
-    h_->producers_waiting.fetch_sub(1, std::memory_order_relaxed);
   }
 }
 
@@ -109,11 +122,15 @@ bool Ring::reserve(std::size_t fs, bool block, Deadline d) {
     phead_ = h_->consumed.load(std::memory_order_acquire);
     if (free_bytes() >= need) break;
     if (!block || d.expired()) return false;
+    if (spin_for([&] {
+          phead_ = h_->consumed.load(std::memory_order_acquire);
+          return free_bytes() >= need;
+        }))
+      break;
     const std::uint32_t key = h_->space_seq.load(std::memory_order_seq_cst);
-    h_->producers_waiting.fetch_add(1, std::memory_order_seq_cst);
+    h_->producers_waiting.store(1, std::memory_order_seq_cst);
     phead_ = h_->consumed.load(std::memory_order_seq_cst);
     if (free_bytes() < need) triad::detail::futex_wait_shared(h_->space_seq, key, d);
-    h_->producers_waiting.fetch_sub(1, std::memory_order_relaxed);
   }
   if (pad) {
     const std::uint32_t hdr[2] = {static_cast<std::uint32_t>(pad - 8), kPad};
@@ -134,19 +151,41 @@ void Ring::write_frame(std::uint32_t kind, const char* a, std::size_t an, const 
   ptail_ += 8 + round8(an + bn);
 }
 
-void Ring::commit(bool counts) noexcept {
+// Publishing and waking. The waker's store of the commit word must be ordered before its
+// load of the sleeper's flag (the sleeper stores the flag, then reloads the commit word).
+// On the hot path (a whole message) that ordering comes from the producer lock's release,
+// an atomic exchange between the two, which is a full barrier on x86 and keeps a release
+// store before a later seq_cst load on ARMv8; elsewhere a seq_cst fence provides it.
+void Ring::commit(bool counts, bool wake_now) noexcept {
   if (counts) ++pcount_;
   h_->commit.store(pack(ptail_, pcount_), std::memory_order_release);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (h_->consumers_waiting.load(std::memory_order_relaxed) > 0) {
-    h_->data_seq.fetch_add(1, std::memory_order_relaxed);
+  if (wake_now) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    wake_consumer();
+  }
+}
+
+// Only the holder of the consumer lock ever sleeps for data, so a flag is enough, and the
+// first producer that sees it clears it: one wake-up system call per sleep, not per message.
+void Ring::wake_consumer() noexcept {
+  if (h_->consumers_waiting.load(std::memory_order_seq_cst) != 0 &&
+      h_->consumers_waiting.exchange(0, std::memory_order_seq_cst) != 0) {
+    h_->data_seq.fetch_add(1, std::memory_order_seq_cst);
     triad::detail::futex_wake_shared(h_->data_seq, INT_MAX);
+  }
+}
+
+void Ring::wake_producer() noexcept {
+  if (h_->producers_waiting.load(std::memory_order_seq_cst) != 0 &&
+      h_->producers_waiting.exchange(0, std::memory_order_seq_cst) != 0) {
+    h_->space_seq.fetch_add(1, std::memory_order_seq_cst);
+    triad::detail::futex_wake_shared(h_->space_seq, INT_MAX);
   }
 }
 
 void Ring::write_abort() noexcept {
   write_frame(kAbort, nullptr, 0, nullptr, 0);
-  commit(false);
+  commit(false, true);
   h_->open_message = 0;
 }
 
@@ -163,8 +202,9 @@ bool Ring::put(const char* data, std::size_t size, bool block, Deadline d) {
       return false;
     }
     write_frame(kWhole, data, size, nullptr, 0);
-    commit(true);
+    commit(true, false);
     release_producer();
+    wake_consumer();
     return true;
   }
   // A large message: chunks of at most a quarter of the ring.
@@ -198,7 +238,7 @@ bool Ring::put(const char* data, std::size_t size, bool block, Deadline d) {
       write_frame(last ? kLast : kMiddle, data + off, take, nullptr, 0);
     }
     if (last) h_->open_message = 0;
-    commit(last);
+    commit(last, true);
     off += take;
   }
   release_producer();
@@ -223,14 +263,13 @@ bool Ring::lock_consumer(bool block, Deadline d) {
   return true;
 }
 
-void Ring::advance(std::size_t bytes, bool counts) noexcept {
+void Ring::advance(std::size_t bytes, bool counts, bool wake_now) noexcept {
   chead_ = (chead_ + bytes) & kByteMask;
   if (counts) ++ccount_;
   h_->consumed.store(pack(chead_, ccount_), std::memory_order_release);
-  std::atomic_thread_fence(std::memory_order_seq_cst);
-  if (h_->producers_waiting.load(std::memory_order_relaxed) > 0) {
-    h_->space_seq.fetch_add(1, std::memory_order_relaxed);
-    triad::detail::futex_wake_shared(h_->space_seq, INT_MAX);
+  if (wake_now) {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    wake_producer();
   }
 }
 
@@ -247,14 +286,18 @@ bool Ring::wait_data(bool block, Deadline d, bool assembling) {
     ctail_ = h_->commit.load(std::memory_order_acquire);
     if (available()) return true;
     if (!assembling && (!block || d.expired())) return false;
+    if (spin_for([&] {
+          ctail_ = h_->commit.load(std::memory_order_acquire);
+          return available();
+        }))
+      return true;
     const std::uint32_t key = h_->data_seq.load(std::memory_order_seq_cst);
-    h_->consumers_waiting.fetch_add(1, std::memory_order_seq_cst);
+    h_->consumers_waiting.store(1, std::memory_order_seq_cst);
     ctail_ = h_->commit.load(std::memory_order_seq_cst);
     bool woken = true;
     if (!available())
       woken = triad::detail::futex_wait_shared(
           h_->data_seq, key, assembling ? min_deadline(Deadline::never(), kCheckInterval) : d);
-    h_->consumers_waiting.fetch_sub(1, std::memory_order_relaxed);
     if (assembling && !woken) recover_dead_producer();
   }
 }
@@ -276,10 +319,10 @@ bool Ring::begin_get(View& out, bool block, Deadline d) {
     const std::size_t fs = 8 + round8(len);
     switch (hdr[1]) {
       case kPad:
-        advance(8 + len, false);
+        advance(8 + len, false, true);
         break;
       case kAbort:
-        advance(8, false);
+        advance(8, false, true);
         assembling = false;
         assembly_.clear();
         break;
@@ -295,11 +338,11 @@ bool Ring::begin_get(View& out, bool block, Deadline d) {
         assembly_.reserve(static_cast<std::size_t>(std::min<std::uint64_t>(expected_total, std::uint64_t{1} << 30)));
         assembly_.append(payload + 8, len - 8);
         assembling = true;
-        advance(fs, false);
+        advance(fs, false, true);
         break;
       case kMiddle:
         if (assembling) assembly_.append(payload, len);  // else: an orphan of a dead consumer
-        advance(fs, false);
+        advance(fs, false, true);
         break;
       case kLast:
         // gets_total first: join() must never see the queue empty and every got item done
@@ -307,7 +350,7 @@ bool Ring::begin_get(View& out, bool block, Deadline d) {
         if (assembling)
           h_->gets_total.store(h_->gets_total.load(std::memory_order_relaxed) + 1,
                                std::memory_order_seq_cst);
-        advance(fs, true);
+        advance(fs, true, true);
         if (assembling) {
           assembly_.append(payload, len);
           out = View{assembly_.data(), assembly_.size()};
@@ -318,7 +361,7 @@ bool Ring::begin_get(View& out, bool block, Deadline d) {
         break;  // the tail of a message a dead consumer was assembling: dropped
       default:
         // Cannot happen unless the shared memory was scribbled on: skip the frame.
-        advance(fs, false);
+        advance(fs, false, true);
         break;
     }
   }
@@ -327,11 +370,12 @@ bool Ring::begin_get(View& out, bool block, Deadline d) {
 void Ring::end_get() noexcept {
   if (pending_bytes_) {
     h_->gets_total.store(h_->gets_total.load(std::memory_order_relaxed) + 1,
-                         std::memory_order_seq_cst);
-    advance(pending_bytes_, pending_counts_);
+                         std::memory_order_release);
+    advance(pending_bytes_, pending_counts_, false);
   }
   pending_bytes_ = 0;
   robust_release(h_->clock);
+  wake_producer();
 }
 
 std::size_t Ring::qsize() const noexcept {

@@ -65,10 +65,12 @@ class Ring {
   bool wait_items(bool block, Deadline d);
   void write_frame(std::uint32_t kind, const char* a, std::size_t an, const char* b,
                    std::size_t bn) noexcept;
-  void commit(bool counts) noexcept;
+  void commit(bool counts, bool wake_now) noexcept;
   void write_abort() noexcept;
+  void wake_consumer() noexcept;
+  void wake_producer() noexcept;
   void release_producer() noexcept;
-  void advance(std::size_t bytes, bool counts) noexcept;
+  void advance(std::size_t bytes, bool counts, bool wake_now) noexcept;
   bool wait_data(bool block, Deadline d, bool assembling);
   void recover_dead_producer();
 
