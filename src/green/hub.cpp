@@ -391,7 +391,14 @@ void Hub::loop() {
       p->queued = false;
       --ready_count_;
       greenlet& g = *p->owner;
-      if (g.dead()) continue;
+      if (g.dead()) {  // killed before it started: release its owner now
+        if (g.core().on_dead != nullptr) {
+          auto fn = g.core().on_dead;
+          g.core().on_dead = nullptr;
+          fn(g.core().on_dead_arg);
+        }
+        continue;
+      }
       detail::raw_switch(ts, me, g);
       greenlet* prev = ts.switching_from;
       if (ts.transfer_exc) {
