@@ -10,6 +10,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -40,6 +41,43 @@ void BM_TriadThread_StartJoin(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_TriadThread_StartJoin)->UseRealTime();
+
+// The same comparison, interleaved at fine grain (std, triad, std, triad, ...) so that the
+// load of a shared machine hits both equally; reports both means and their ratio.
+void BM_StartJoin_Interleaved(benchmark::State& state) {
+  using clk = std::chrono::steady_clock;
+  clk::duration std_total{}, triad_total{};
+  std::int64_t pairs = 0;
+  int sink = 0;
+  for (auto _ : state) {
+    const auto t0 = clk::now();
+    std::thread a([&sink] { benchmark::DoNotOptimize(++sink); });
+    a.join();
+    const auto t1 = clk::now();
+    triad::Thread b([&sink] { benchmark::DoNotOptimize(++sink); });
+    b.start();
+    b.join();
+    const auto t2 = clk::now();
+    // Alternate which goes first, so neither always inherits the other's exiting thread.
+    triad::Thread c([&sink] { benchmark::DoNotOptimize(++sink); });
+    c.start();
+    c.join();
+    const auto t3 = clk::now();
+    std::thread d([&sink] { benchmark::DoNotOptimize(++sink); });
+    d.join();
+    const auto t4 = clk::now();
+    std_total += (t1 - t0) + (t4 - t3);
+    triad_total += (t2 - t1) + (t3 - t2);
+    pairs += 2;
+  }
+  const double std_ns = std::chrono::duration<double, std::nano>(std_total).count() / double(pairs);
+  const double triad_ns =
+      std::chrono::duration<double, std::nano>(triad_total).count() / double(pairs);
+  state.counters["std_ns"] = std_ns;
+  state.counters["triad_ns"] = triad_ns;
+  state.counters["ratio"] = triad_ns / std_ns;
+}
+BENCHMARK(BM_StartJoin_Interleaved)->UseRealTime();
 
 // A one-shot flag the bench thread waits on (futex through std::atomic::wait).
 struct Flag {

@@ -3,6 +3,7 @@
 
 #include <cxxabi.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -122,21 +123,17 @@ ThreadSlot::~ThreadSlot() {
   if (!state) return;
   ThreadState* s = state.get();
   auto& rt = runtime();
-  bool is_main = false;
-  {
-    std::lock_guard g(rt.meta);
-    is_main = rt.main.get() == s;
-  }
-  if (is_main) {
-    // Normal exit (or pthread_exit) of the main thread: Python's threading._shutdown. The
-    // main state stays registered (as in Python) and current, for static destructors.
-    shutdown_threads();
-    return;
-  }
-  t_current = nullptr;
   std::shared_ptr<ThreadState> reg_ref;
   {
-    std::lock_guard g(rt.meta);
+    std::unique_lock g(rt.meta);
+    if (rt.main.get() == s) {
+      // Normal exit (or pthread_exit) of the main thread: Python's threading._shutdown. The
+      // main state stays registered (as in Python) and current, for static destructors.
+      g.unlock();
+      shutdown_threads();
+      return;
+    }
+    t_current = nullptr;
     unregister_locked(rt, *s, reg_ref);
     // Not returning means this thread called exit() and its OS thread never ends: then
     // nobody may pthread_join it.
@@ -258,6 +255,12 @@ void reap_after_join(ThreadState& s) noexcept {
   if (!s.reap.compare_exchange_strong(expected, 2, std::memory_order_acq_rel)) return;
   const auto tid = static_cast<pthread_t>(s.ident.load(std::memory_order_relaxed));
   if (pthread_equal(tid, pthread_self())) return;  // its own destructor path; never happens
+  // The thread is in its exit path (microseconds): give it the CPU a few times before
+  // sleeping a second time.
+  for (int i = 0; i < 16; ++i) {
+    if (pthread_tryjoin_np(tid, nullptr) == 0) return;
+    sched_yield();
+  }
   pthread_join(tid, nullptr);
 }
 
@@ -273,9 +276,9 @@ void reap_unjoined(ThreadRuntime& rt, bool wait) noexcept {
   if (list == nullptr) return;
   ThreadState* keep = nullptr;
   ThreadState* keep_tail = nullptr;
-  std::vector<std::shared_ptr<ThreadState>> done;
   for (ThreadState* s = list; s != nullptr;) {
     ThreadState* next = s->reap_next;
+    s->reap_next = nullptr;
     std::uint8_t expected = 1;
     bool release = true;
     if (s->reap.compare_exchange_strong(expected, 2, std::memory_order_acq_rel)) {
@@ -296,14 +299,8 @@ void reap_unjoined(ThreadRuntime& rt, bool wait) noexcept {
       }
     }
     if (release) {
-      try {
-        done.push_back(std::move(s->reap_ref));
-      } catch (...) {
-        s->reap_ref.reset();
-      }
-      s->reap_next = nullptr;
+      std::shared_ptr<ThreadState> ref = std::move(s->reap_ref);  // may free *s: last use
     } else {
-      s->reap_next = nullptr;
       if (keep_tail) keep_tail->reap_next = s; else keep = s;
       keep_tail = s;
     }
