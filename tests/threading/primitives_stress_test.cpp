@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <deque>
 #include <mutex>
+#include <thread>
 #include <vector>
 
 #include "primitives_test_util.hpp"
@@ -66,6 +67,59 @@ TEST(PrimitivesStress, LockMutualExclusion) {
   EXPECT_EQ(counter, successes.load());
   EXPECT_GE(successes.load(), kThreads * iters / 4);  // at least the blocking acquires
   EXPECT_FALSE(lock.locked());
+}
+
+TEST(PrimitivesStress, LockWaiterIsNotStarvedByABargingHog) {
+  // A thread that re-acquires the lock in a tight loop would win every race against a woken
+  // waiter; the periodic hand-off must still let the waiter in, every time.
+  Lock lock;
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> hog_rounds{0};
+  std::thread hog([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      lock.acquire();
+      hog_rounds.fetch_add(1, std::memory_order_relaxed);
+      lock.release();
+    }
+  });
+  test::eventually([&] { return hog_rounds.load() > 100; });  // the hog is running
+  const std::size_t wanted = test::scaled(200);
+  std::size_t got = 0;
+  for (std::size_t i = 0; i < wanted; ++i) {
+    if (lock.acquire(true, 20s)) {  // each one well within the limit unless starved
+      ++got;
+      lock.release();
+    }
+  }
+  stop = true;
+  hog.join();
+  EXPECT_EQ(got, wanted);
+}
+
+TEST(PrimitivesStress, SemaphoreWaiterIsNotStarvedByAHog) {
+  Semaphore sem(1);
+  std::atomic<bool> stop{false};
+  std::atomic<std::size_t> hog_rounds{0};
+  std::thread hog([&] {
+    while (!stop.load(std::memory_order_relaxed)) {
+      sem.acquire();
+      hog_rounds.fetch_add(1, std::memory_order_relaxed);
+      sem.release();
+    }
+  });
+  test::eventually([&] { return hog_rounds.load() > 100; });
+  const std::size_t wanted = test::scaled(200);
+  std::size_t got = 0;
+  for (std::size_t i = 0; i < wanted; ++i) {
+    if (sem.acquire(true, 20s)) {
+      ++got;
+      sem.release();
+    }
+  }
+  stop = true;
+  hog.join();
+  EXPECT_EQ(got, wanted);
+  EXPECT_EQ(sem.value(), 1);
 }
 
 TEST(PrimitivesStress, RLockMutualExclusionWithRecursion) {
