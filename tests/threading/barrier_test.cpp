@@ -184,6 +184,66 @@ TEST(Barrier, AbortThenResetRestoresIt) {
   EXPECT_EQ(mine + other, 1U);  // indices 0 and 1
 }
 
+TEST(Barrier, ResetByOnePartyThenEveryonePassesAgain) {
+  // Python: test_reset, step by step: the party with the middle index resets the barrier
+  // once all the others wait in the second round; they get BrokenBarrierError, and then all
+  // parties pass a third round together.
+  Barrier b(kParties);
+  std::atomic<int> passed_second{0};
+  std::atomic<int> broken_second{0};
+  std::atomic<int> passed_third{0};
+  {
+    test::Bunch bunch(kParties, [&](std::size_t) {
+      if (b.wait() == kParties / 2) {
+        test::eventually([&] { return b.n_waiting() == kParties - 1; });
+        b.reset();
+      } else {
+        try {
+          b.wait();
+          ++passed_second;
+        } catch (const BrokenBarrierError&) {
+          ++broken_second;
+        }
+      }
+      b.wait();
+      ++passed_third;
+    });
+  }
+  EXPECT_EQ(passed_second.load(), 0);
+  EXPECT_EQ(broken_second.load(), static_cast<int>(kParties) - 1);
+  EXPECT_EQ(passed_third.load(), static_cast<int>(kParties));
+}
+
+TEST(Barrier, AbortByOnePartyThenResetAndPassAgain) {
+  // Python: test_abort_and_reset.
+  Barrier b(kParties);
+  Barrier sync(kParties);
+  std::atomic<int> passed{0};
+  std::atomic<int> broken_errors{0};
+  std::atomic<int> passed_after_reset{0};
+  {
+    test::Bunch bunch(kParties, [&](std::size_t) {
+      try {
+        if (b.wait() == kParties / 2) throw std::logic_error("this party gives up");
+        b.wait();
+        ++passed;
+      } catch (const BrokenBarrierError&) {
+        ++broken_errors;
+      } catch (const std::logic_error&) {
+        b.abort();
+      }
+      // Everyone has left b before the reset, and nobody enters it before the reset.
+      if (sync.wait() == kParties / 2) b.reset();
+      sync.wait();
+      b.wait();
+      ++passed_after_reset;
+    });
+  }
+  EXPECT_EQ(passed.load(), 0);
+  EXPECT_EQ(broken_errors.load(), static_cast<int>(kParties) - 1);
+  EXPECT_EQ(passed_after_reset.load(), static_cast<int>(kParties));
+}
+
 TEST(Barrier, TimeoutBreaksTheBarrierForEveryone) {
   // Python: test_timeout.
   Barrier b(3);
