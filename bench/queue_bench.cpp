@@ -11,6 +11,8 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <pthread.h>
+#include <sched.h>
 #include <thread>
 
 #include "triad/queue/lifo_queue.hpp"
@@ -55,16 +57,37 @@ class StdQueue {
   std::size_t maxsize_;
 };
 
+// Pins the calling thread to one CPU (best effort; ignored where it fails).
+void pin_to(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  (void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+void unpin() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) CPU_SET(cpu, &set);
+  (void)pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+// kBatch ints from a producer thread to the benchmark thread, per iteration. Pinned: the
+// producer runs on CPU 0 and the consumer on CPU 1 (the cross-core best case); unpinned:
+// wherever the scheduler puts them (the realistic case on a shared machine).
 template <class Q>
-void spsc(benchmark::State& state, Q& q) {
+void spsc(benchmark::State& state, Q& q, bool pinned = false) {
   long long sum = 0;
+  if (pinned) pin_to(1);
   for (auto _ : state) {
-    std::thread producer([&q] {
+    std::thread producer([&q, pinned] {
+      if (pinned) pin_to(0);
       for (int i = 0; i < kBatch; ++i) q.put(i);
     });
     for (int i = 0; i < kBatch; ++i) sum += q.get();
     producer.join();
   }
+  if (pinned) unpin();
   benchmark::DoNotOptimize(sum);
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
@@ -80,6 +103,31 @@ void BM_Queue_SPSC_Bounded(benchmark::State& state) {
   spsc(state, q);
 }
 BENCHMARK(BM_Queue_SPSC_Bounded)->Arg(1024)->Arg(16)->Arg(1)->UseRealTime();
+
+void BM_Queue_SPSC_Unbounded_Pinned(benchmark::State& state) {
+  triad::Queue<int> q;
+  spsc(state, q, true);
+}
+BENCHMARK(BM_Queue_SPSC_Unbounded_Pinned)->UseRealTime();
+
+void BM_Queue_SPSC_Bounded_Pinned(benchmark::State& state) {
+  triad::Queue<int> q(static_cast<std::size_t>(state.range(0)));
+  spsc(state, q, true);
+}
+BENCHMARK(BM_Queue_SPSC_Bounded_Pinned)->Arg(1024)->Arg(16)->Arg(1)->UseRealTime();
+
+// The same with the parking interface's spin turned off (set_park_spin(0)): every wait
+// sleeps on the futex at once. Shows what the spin buys (or costs on a loaded machine).
+void BM_Queue_SPSC_Bounded_NoSpin(benchmark::State& state) {
+  const auto spin = triad::park_spin();
+  triad::set_park_spin(std::chrono::nanoseconds(0));
+  {
+    triad::Queue<int> q(static_cast<std::size_t>(state.range(0)));
+    spsc(state, q);
+  }
+  triad::set_park_spin(spin);
+}
+BENCHMARK(BM_Queue_SPSC_Bounded_NoSpin)->Arg(1024)->Arg(16)->Arg(1)->UseRealTime();
 
 void BM_SimpleQueue_SPSC(benchmark::State& state) {
   triad::SimpleQueue<int> q;
@@ -104,6 +152,18 @@ void BM_StdMutexCondvarDeque_SPSC_Unbounded(benchmark::State& state) {
   spsc(state, q);
 }
 BENCHMARK(BM_StdMutexCondvarDeque_SPSC_Unbounded)->UseRealTime();
+
+void BM_StdMutexCondvarDeque_SPSC_Unbounded_Pinned(benchmark::State& state) {
+  StdQueue q;
+  spsc(state, q, true);
+}
+BENCHMARK(BM_StdMutexCondvarDeque_SPSC_Unbounded_Pinned)->UseRealTime();
+
+void BM_StdMutexCondvarDeque_SPSC_Bounded_Pinned(benchmark::State& state) {
+  StdQueue q(static_cast<std::size_t>(state.range(0)));
+  spsc(state, q, true);
+}
+BENCHMARK(BM_StdMutexCondvarDeque_SPSC_Bounded_Pinned)->Arg(1024)->Arg(16)->Arg(1)->UseRealTime();
 
 void BM_StdMutexCondvarDeque_SPSC_Bounded(benchmark::State& state) {
   StdQueue q(static_cast<std::size_t>(state.range(0)));

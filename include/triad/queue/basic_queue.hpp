@@ -224,9 +224,11 @@ class BasicQueue {
   // call, outside the queue's lock) and one task is finished for each, which releases join()
   // if no item taken earlier is still waiting for its task_done().
   // Blocks: no. Thread safety: safe to call concurrently, and more than once (a later call
-  // with immediate=true still drains). Throws: std::bad_alloc only (nothing changed then).
+  // with immediate=true still drains). Throws: std::bad_alloc (before anything changed).
   void shutdown(bool immediate = false) {
-    typename Store::container_type drained;  // the drained items die with it, unlocked
+    // The drained items die with `drained`, after the lock is released. (It is created
+    // before locking: an empty std::deque may allocate.)
+    typename Store::container_type drained;
     detail::WakeChain woken;
     lock_.lock();
     shutdown_.store(true, std::memory_order_relaxed);
@@ -325,10 +327,10 @@ class BasicQueue {
         lock_.unlock();
         return false;
       }
-      if (!spun && detail::spin_allowed()) {
+      if (!spun && detail::SpinTuner::allowed()) {
         spun = true;
         lock_.unlock();
-        detail::spin_until(
+        spin_.spin_until(
             [this] {
               return size_.load(std::memory_order_relaxed) < maxsize_ ||
                      shutdown_.load(std::memory_order_relaxed);
@@ -374,10 +376,10 @@ class BasicQueue {
         lock_.unlock();
         return Acquired::none;
       }
-      if (!spun && detail::spin_allowed()) {
+      if (!spun && detail::SpinTuner::allowed()) {
         spun = true;
         lock_.unlock();
-        detail::spin_until(
+        spin_.spin_until(
             [this] {
               return size_.load(std::memory_order_relaxed) != 0 ||
                      shutdown_.load(std::memory_order_relaxed);
@@ -500,15 +502,18 @@ class BasicQueue {
     }
   }
 
-  mutable detail::SpinLock lock_;
+  // Two cache lines: what the lock guards, and what spinning waiters and qsize() read
+  // without it (so a spinner does not pull the lock's line away from its holder).
+  alignas(64) mutable detail::SpinLock lock_;
   Store store_;                             // guarded by lock_
-  std::atomic<std::size_t> size_{0};        // store_.size(), written under lock_
-  std::atomic<bool> shutdown_{false};       // written under lock_
-  const std::size_t maxsize_;
   std::size_t unfinished_ = 0;              // guarded by lock_
   WaitList getters_;                        // guarded by lock_
   WaitList putters_;                        // guarded by lock_
   WaitList joiners_;                        // guarded by lock_
+  const std::size_t maxsize_;
+  alignas(64) std::atomic<std::size_t> size_{0};  // store_.size(), written under lock_
+  std::atomic<bool> shutdown_{false};             // written under lock_
+  detail::SpinTuner spin_;                        // pre-park spin budget
 };
 
 }  // namespace triad

@@ -3,6 +3,9 @@
 // paths (out of line, so the templates stay small).
 #pragma once
 
+#include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdint>
 
 #include "triad/core/detail/cpu_relax.hpp"
@@ -61,29 +64,55 @@ class WakeChain {
   WaitNode* tail_ = nullptr;
 };
 
-// Before an OS thread parks on a queue it spins briefly on the queue's own state (up to
-// park_spin(), bounded by the deadline): in a producer/consumer pair the other side usually
-// acts within microseconds, and seeing it here saves both the futex sleep and the waker's
-// wake-up call. Green threads and other contexts never spin (their park is a cheap switch).
-// Returns whether `ready()` became true.
-inline bool spin_allowed() noexcept {
-  return &current_parking_context() == &thread_parking_context() &&
-         park_spin() > std::chrono::nanoseconds::zero();
-}
-
-template <class Ready>
-bool spin_until(Ready&& ready, Deadline deadline) noexcept {
-  const auto budget = park_spin();
-  auto limit = Clock::now() + budget;
-  if (!deadline.is_never() && deadline.time_point() < limit) limit = deadline.time_point();
-  for (;;) {
-    for (int i = 0; i < 64; ++i) {
-      if (ready()) return true;
-      cpu_relax();
-    }
-    if (Clock::now() >= limit) return false;
+// Before an OS thread parks on a queue it spins briefly on the queue's own state: in a
+// producer/consumer pair running on two CPUs the other side usually acts within a few
+// microseconds, and seeing it here saves the futex sleep, the wake-up latency and the
+// waker's unpark. Spinning only pays when the other side is running, though: on an
+// oversubscribed machine (or with both threads on one CPU) every spin is lost time. So the
+// budget adapts per queue: a spin that succeeds doubles it (up to park_spin()), one that runs
+// out halves it (down to a floor of about a microsecond, which keeps probing).
+// Green threads and other contexts never spin (their park is a cheap switch).
+class SpinTuner {
+ public:
+  // Whether the calling context should spin at all (an OS thread, spinning enabled).
+  static bool allowed() noexcept {
+    return &current_parking_context() == &thread_parking_context() &&
+           park_spin() > std::chrono::nanoseconds::zero();
   }
-}
+
+  // Spins until ready() holds (true), or the budget or the deadline runs out (false).
+  template <class Ready>
+  bool spin_until(Ready&& ready, Deadline deadline) noexcept {
+    const std::int64_t max_ns = park_spin().count();
+    std::int64_t budget = budget_ns_.load(std::memory_order_relaxed);
+    if (budget < 0 || budget > max_ns) budget = max_ns;  // first use, or park_spin() shrank
+    if (budget < kFloorNs) budget = kFloorNs;
+    const auto start = Clock::now();
+    auto limit = start + std::chrono::nanoseconds(budget);
+    bool by_deadline = false;
+    if (!deadline.is_never() && deadline.time_point() < limit) {
+      limit = deadline.time_point();
+      by_deadline = true;
+    }
+    for (;;) {
+      for (int i = 0; i < 32; ++i) {
+        if (ready()) {
+          budget_ns_.store(std::min(max_ns, 2 * budget), std::memory_order_relaxed);
+          return true;
+        }
+        cpu_relax();
+      }
+      if (Clock::now() >= limit) {
+        if (!by_deadline) budget_ns_.store(budget / 2, std::memory_order_relaxed);
+        return false;
+      }
+    }
+  }
+
+ private:
+  static constexpr std::int64_t kFloorNs = 1000;
+  std::atomic<std::int64_t> budget_ns_{-1};
+};
 
 [[noreturn]] void throw_queue_full();
 [[noreturn]] void throw_queue_empty();
