@@ -71,6 +71,8 @@ void Condition::notify(std::size_t n) {
   wake.unpark_all();
 }
 
-void Condition::notify_all() { notify(static_cast<std::size_t>(-1)); }
+void Condition::notify_all() {
+  notify(static_cast<std::size_t>(-1));
+}
 
 }  // namespace triad

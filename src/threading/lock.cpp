@@ -96,8 +96,7 @@ void Lock::release_slow() {
       next_fair_ns_ = now + kFairIntervalNs;
     }
   }
-  const std::uint32_t desired =
-      (hand_off ? kLocked : 0U) | (waiters_.empty() ? 0U : kParked);
+  const std::uint32_t desired = (hand_off ? kLocked : 0U) | (waiters_.empty() ? 0U : kParked);
   std::uint32_t s = state_.load(std::memory_order_relaxed);
   do {
     if ((s & kLocked) == 0) {

@@ -301,7 +301,7 @@ TEST(Barrier, ArrivalsDuringTheActionMakeUpTheNextRound) {
   test::eventually([&] { return b.n_waiting() == 1; });
   std::thread tb([&] { b.wait(); });  // completes round 1 and runs the action
   in_action.wait();
-  EXPECT_EQ(b.n_waiting(), 0U);  // the round is complete
+  EXPECT_EQ(b.n_waiting(), 0U);           // the round is complete
   std::thread tc([&] { c = b.wait(); });  // must join round 2, not round 1
   finish_action.set();
   ta.join();
@@ -320,7 +320,8 @@ TEST(Barrier, TimeoutDuringTheActionDoesNotBreak) {
   std::atomic<Clock::rep> waiter_deadline{0};
   Barrier b(2, [&] {
     const Clock::time_point deadline{Clock::duration(waiter_deadline.load())};
-    std::this_thread::sleep_until(deadline + 100ms);  // ok-sleep: the action must outlast the waiter's timeout
+    std::this_thread::sleep_until(deadline +
+                                  100ms);  // ok-sleep: the action must outlast the waiter's timeout
   });
   std::size_t first = 99;
   bool first_broken = false;

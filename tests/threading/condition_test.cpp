@@ -51,8 +51,8 @@ struct Waiters {
   }
 
   Condition& cond;
-  std::size_t queued = 0;           // guarded by cond
-  std::vector<std::size_t> order;   // guarded by cond
+  std::size_t queued = 0;          // guarded by cond
+  std::vector<std::size_t> order;  // guarded by cond
   std::vector<std::thread> threads;
 };
 
@@ -158,7 +158,7 @@ TEST(Condition, NotifyWakesTheRequestedNumber) {
   EXPECT_EQ(w.woken(), 3U);
   {
     std::scoped_lock guard(cond);
-    cond.notify(0);  // no-op
+    cond.notify(0);   // no-op
     cond.notify(10);  // more than are waiting
   }
   w.join();

@@ -49,10 +49,18 @@ TEST(PrimitivesStress, LockMutualExclusion) {
       for (std::size_t i = 0; i < iters; ++i) {
         bool got = false;
         switch ((i + id) % 4) {
-          case 0: got = lock.acquire(); break;
-          case 1: got = lock.acquire(false); break;
-          case 2: got = lock.acquire(true, 50us); break;  // timeouts race hand-offs
-          default: got = lock.try_lock_for(5ms); break;
+          case 0:
+            got = lock.acquire();
+            break;
+          case 1:
+            got = lock.acquire(false);
+            break;
+          case 2:
+            got = lock.acquire(true, 50us);
+            break;  // timeouts race hand-offs
+          default:
+            got = lock.try_lock_for(5ms);
+            break;
         }
         if (!got) continue;
         occ.enter();
@@ -155,10 +163,18 @@ void semaphore_invariant(Sem& sem, int n) {
       for (std::size_t i = 0; i < iters; ++i) {
         bool got = false;
         switch ((i + id) % 4) {
-          case 0: got = sem.acquire(); break;
-          case 1: got = sem.try_acquire(); break;
-          case 2: got = sem.acquire(true, 50us); break;
-          default: got = sem.try_acquire_for(5ms); break;
+          case 0:
+            got = sem.acquire();
+            break;
+          case 1:
+            got = sem.try_acquire();
+            break;
+          case 2:
+            got = sem.acquire(true, 50us);
+            break;
+          default:
+            got = sem.try_acquire_for(5ms);
+            break;
         }
         if (!got) continue;
         occ.enter();

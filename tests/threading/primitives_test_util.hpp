@@ -30,7 +30,9 @@ inline constexpr bool kSanitized = false;
 #endif
 
 // Iteration counts: full in plain builds, a tenth under sanitizers.
-constexpr std::size_t scaled(std::size_t n) { return kSanitized ? (n / 10 > 0 ? n / 10 : 1) : n; }
+constexpr std::size_t scaled(std::size_t n) {
+  return kSanitized ? (n / 10 > 0 ? n / 10 : 1) : n;
+}
 
 // Waits (yielding) until pred() holds; fails the test after `limit`. For states that another
 // thread reaches through the code under test (e.g. "3 threads are waiting at the barrier").
@@ -51,7 +53,8 @@ inline bool eventually(const std::function<bool()>& pred,
 // constructor returns (each has entered f, or is about to); join() waits for them all.
 class Bunch {
  public:
-  Bunch(std::size_t n, std::function<void(std::size_t)> f) : started_(static_cast<std::ptrdiff_t>(n)) {
+  Bunch(std::size_t n, std::function<void(std::size_t)> f)
+      : started_(static_cast<std::ptrdiff_t>(n)) {
     threads_.reserve(n);
     for (std::size_t i = 0; i < n; ++i) {
       threads_.emplace_back([this, f, i] {

@@ -162,8 +162,8 @@ TEST(RLock, OwnershipFollowsTheOwnerIdHook) {
   lock.acquire();
   char other_context = 0;
   const auto prev = detail::exchange_owner_id(reinterpret_cast<std::uintptr_t>(&other_context));
-  EXPECT_FALSE(lock.acquire(false));                // not re-entrant for another owner
-  EXPECT_THROW(lock.release(), RuntimeError);       // nor releasable by it
+  EXPECT_FALSE(lock.acquire(false));           // not re-entrant for another owner
+  EXPECT_THROW(lock.release(), RuntimeError);  // nor releasable by it
   detail::exchange_owner_id(prev);
   lock.release();
   EXPECT_FALSE(lock.locked());

@@ -42,8 +42,7 @@ class Barrier {
   // parties: the number of threads per round. action: run by the last arriving thread of
   // each round (may be empty). timeout: the default for wait() (absent = forever).
   // Throws: ValueError("parties must be >= 1") if parties == 0.
-  explicit Barrier(std::size_t parties, std::function<void()> action = {},
-                   Timeout timeout = {});
+  explicit Barrier(std::size_t parties, std::function<void()> action = {}, Timeout timeout = {});
   Barrier(const Barrier&) = delete;
   Barrier& operator=(const Barrier&) = delete;
   ~Barrier();

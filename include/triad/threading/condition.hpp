@@ -102,7 +102,7 @@ class Condition {
   bool wait_until(Deadline deadline);
 
   std::optional<RLock> own_;
-  Lock* lock_ = nullptr;    // exactly one of lock_ / rlock_ is set
+  Lock* lock_ = nullptr;  // exactly one of lock_ / rlock_ is set
   RLock* rlock_ = nullptr;
   detail::SpinLock guard_;  // guards waiters_
   WaitList waiters_;

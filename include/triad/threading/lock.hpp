@@ -108,8 +108,8 @@ class Lock {
   void release_slow();
 
   std::atomic<std::uint32_t> state_{0};
-  detail::SpinLock guard_;   // guards waiters_ and next_fair_ns_
-  WaitList waiters_;         // FIFO of parked acquirers
+  detail::SpinLock guard_;         // guards waiters_ and next_fair_ns_
+  WaitList waiters_;               // FIFO of parked acquirers
   std::int64_t next_fair_ns_ = 0;  // steady-clock ns after which release hands off
 };
 

@@ -15,9 +15,9 @@
 //
 // Waiters get permits in FIFO order: a release hands its permits directly to the waiters at
 // the head of the queue (a running thread's try_acquire() can still take a permit in the
-// instant between a release and that hand-off). A release (and an acquire) that finds nobody waiting is one atomic
-// instruction and makes no system call. Memory ordering: what a thread wrote before
-// release() is visible to the thread whose acquire() takes that permit.
+// instant between a release and that hand-off). A release (and an acquire) that finds nobody
+// waiting is one atomic instruction and makes no system call. Memory ordering: what a thread wrote
+// before release() is visible to the thread whose acquire() takes that permit.
 //
 // Thread safety: all members may be called concurrently. Not copyable, not movable.
 #pragma once
