@@ -43,13 +43,15 @@ void __tsan_switch_to_fiber(void* fiber, unsigned flags);
 
 namespace triad::green {
 namespace detail {
-namespace {
-
-namespace ctx = boost::context;
 
 // initial-exec: no __tls_get_addr call on the switch path (triad_green is linked into the
 // executable or a library loaded at startup, never dlopen()ed late).
 __attribute__((tls_model("initial-exec"))) thread_local ThreadState* t_state = nullptr;
+
+namespace {
+
+namespace ctx = boost::context;
+
 std::atomic<std::uint64_t> g_greenlet_ids{0};
 
 // Annotations around one switch. `dying` = the calling greenlet never resumes.
@@ -195,7 +197,7 @@ ThreadState::~ThreadState() {
   t_state = nullptr;
 }
 
-ThreadState& tstate() noexcept {
+ThreadState& tstate_slow() noexcept {
   if (t_state != nullptr) return *t_state;
   thread_local ThreadState state;
   t_state = &state;
@@ -206,7 +208,6 @@ ThreadState& tstate() noexcept {
   return state;
 }
 
-ThreadState* tstate_if_exists() noexcept { return t_state; }
 
 greenlet* live_target(greenlet* g) noexcept {
   while (g != nullptr && g->dead()) g = g->parent();

@@ -31,10 +31,17 @@ struct ThreadState {
   void (*destroy_hub)(Hub*) = nullptr;  // set by the hub: destroys *hub at thread exit
 };
 
+// The calling thread's state pointer (initial-exec TLS: one %fs-relative load).
+extern __attribute__((tls_model("initial-exec"))) thread_local ThreadState* t_state;
+// Creates the calling thread's state.
+ThreadState& tstate_slow() noexcept;
 // The calling thread's state (created on first use).
-ThreadState& tstate() noexcept;
+inline ThreadState& tstate() noexcept {
+  if (t_state != nullptr) [[likely]] return *t_state;
+  return tstate_slow();
+}
 // The calling thread's state if it exists (no creation), else nullptr.
-ThreadState* tstate_if_exists() noexcept;
+inline ThreadState* tstate_if_exists() noexcept { return t_state; }
 
 // Switches from the running greenlet `from` to `to` (started or not). Returns in `from` when
 // something switches back. The transfer fields of the ThreadState carry value/exception.
