@@ -174,6 +174,18 @@ TEST(ThreadPoolExecutorTest, CallbackRunsOnTheWorker) {
   EXPECT_NE(cb_thread, std::this_thread::get_id());
 }
 
+TEST(ThreadPoolExecutorTest, ThenRunsOnTheWorker) {
+  Gate gate;
+  ThreadPoolExecutor pool(1);
+  auto f = pool.submit([&gate] {
+    gate.wait();
+    return std::this_thread::get_id();
+  });
+  auto same = f.then([](std::thread::id task_thread) { return task_thread == std::this_thread::get_id(); });
+  gate.open();
+  EXPECT_TRUE(same.result(60s));
+}
+
 TEST(ThreadPoolExecutorTest, ThreadNames) {
   Gate gate;
   std::latch both(2);
@@ -320,6 +332,26 @@ TEST(ThreadPoolMapTest, VoidFunctionYieldsMonostate) {
   }
   EXPECT_EQ(n, 3);
   EXPECT_EQ(calls.load(), 3);
+}
+
+TEST(ThreadPoolMapTest, SubmitsWithoutIteration) {
+  // Python's test_map_submits_without_iteration: every call is submitted by map() itself.
+  std::mutex m;
+  std::set<int> seen;
+  ThreadPoolExecutor pool(2);
+  std::vector<int> xs{1, 2, 3, 4};
+  auto results = pool.map(
+      [&](int x) {
+        std::lock_guard<std::mutex> lk(m);
+        seen.insert(x);
+        return x;
+      },
+      xs);
+  pool.shutdown(true);
+  EXPECT_EQ(seen, (std::set<int>{1, 2, 3, 4}));
+  int n = 0;
+  for (int v : results) n += v;
+  EXPECT_EQ(n, 10);
 }
 
 TEST(ThreadPoolMapTest, DroppingResultsCancelsPendingCalls) {
