@@ -1,6 +1,7 @@
 // Futures and ThreadPoolExecutor benchmarks (see docs/bench/futures.md for results).
 //
-//   BM_Pool_SubmitThenResult      submit N trivial tasks, then result() each (items/s)
+//   BM_Pool_SubmitThenResult      submit N trivial tasks, then result() each (items/s);
+//                                 /N/0: default pool size, /N/1: one worker
 //   BM_Pool_RoundTrip             one task in flight: submit, result(), repeat (time/iter)
 //   BM_TbbTaskGroup_Run           oneTBB task_group.run of N trivial tasks + wait (no futures)
 //   BM_TbbTaskGroup_RoundTrip     oneTBB: run one task, wait, repeat
@@ -12,6 +13,7 @@
 
 #include <atomic>
 #include <future>
+#include <optional>
 #include <vector>
 
 #include "triad/futures.hpp"
@@ -25,9 +27,11 @@ namespace {
 
 int trivial(int x) { return x + 1; }
 
+// range(0): tasks; range(1): max_workers (0 = the default, min(32, cpu + 4)).
 void BM_Pool_SubmitThenResult(benchmark::State& state) {
   const auto n = static_cast<std::size_t>(state.range(0));
-  triad::ThreadPoolExecutor pool;
+  triad::ThreadPoolExecutor pool(
+      state.range(1) > 0 ? std::optional<int>(static_cast<int>(state.range(1))) : std::nullopt);
   std::vector<triad::Future<int>> fs;
   fs.reserve(n);
   for (auto _ : state) {
@@ -42,7 +46,11 @@ void BM_Pool_SubmitThenResult(benchmark::State& state) {
                           static_cast<std::int64_t>(n));
   state.counters["threads"] = static_cast<double>(pool.num_threads());
 }
-BENCHMARK(BM_Pool_SubmitThenResult)->Arg(1000000)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Pool_SubmitThenResult)
+    ->Args({1000000, 0})
+    ->Args({1000000, 1})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 void BM_Pool_RoundTrip(benchmark::State& state) {
   triad::ThreadPoolExecutor pool;
