@@ -8,6 +8,7 @@
 #include <thread>
 #include <vector>
 
+#include "triad/futures/thread_pool_executor.hpp"
 #include "triad/green/hub.hpp"
 #include "triad/green/spawn.hpp"
 #include "triad/queue/queue.hpp"
@@ -83,6 +84,29 @@ TEST(GreenParking, WokenFromAnotherOsThread) {
   });
   EXPECT_TRUE(g.get());
   t.join();
+}
+
+TEST(GreenParking, ThreadPoolFuturesWakeGreenThreads) {
+  // Green threads wait on futures completed by ThreadPoolExecutor workers (other OS threads);
+  // while they wait, the hub keeps running the other green threads.
+  triad::ThreadPoolExecutor pool(2);
+  std::vector<tg::Greenlet<int>> gs;
+  int ticks = 0;
+  for (int i = 0; i < 8; ++i) {
+    gs.push_back(tg::spawn([&pool, i] {
+      auto f = pool.submit([](int n) { return n * n; }, i);
+      return f.result(triad::seconds(30));
+    }));
+  }
+  auto ticker = tg::spawn([&] {
+    for (int k = 0; k < 5; ++k) {
+      ++ticks;
+      tg::sleep();
+    }
+  });
+  for (int i = 0; i < 8; ++i) EXPECT_EQ(gs[static_cast<size_t>(i)].get(), i * i);
+  ticker.join();
+  EXPECT_EQ(ticks, 5);
 }
 
 TEST(GreenParking, QueueBetweenOsThreadAndGreenThreads) {
