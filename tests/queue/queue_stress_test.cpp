@@ -128,5 +128,56 @@ TEST(QueueStress, ItemsWhoseMoveMayThrow) {
   run<PriorityQueue<Fragile>, Fragile>(pq, kItems / 4, true);
 }
 
+// Timeouts racing hand-offs: consumers use short timed gets and producers short timed puts,
+// retrying on Empty/Full. A get that times out must not have taken an item, a put that
+// raised Full must not have queued one: every item is still seen exactly once.
+TEST(QueueStress, TimeoutsRacingHandOffsLoseAndDuplicateNothing) {
+  using namespace std::chrono_literals;
+  Queue<int> q(4);
+  const auto per_producer = static_cast<int>(kItems / 20 / kProducers);
+  const auto total = static_cast<std::size_t>(per_producer) * kProducers;
+  std::vector<std::atomic<std::uint8_t>> seen(total);
+  std::atomic<std::size_t> timeouts{0};
+  std::vector<std::thread> threads;
+  for (int c = 0; c < kConsumers; ++c) {
+    threads.emplace_back([&] {
+      try {
+        for (;;) {
+          try {
+            const int id = q.get(true, 20us);
+            seen[static_cast<std::size_t>(id)].fetch_add(1, std::memory_order_relaxed);
+          } catch (const Empty&) {
+            timeouts.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      } catch (const ShutDown&) {
+      }
+    });
+  }
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&, p] {
+      for (int i = 0; i < per_producer; ++i) {
+        for (;;) {
+          try {
+            q.put(p * per_producer + i, true, 20us);
+            break;
+          } catch (const Full&) {
+            timeouts.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+      }
+    });
+  }
+  for (auto& t : producers) t.join();
+  q.shutdown();  // consumers drain what is left, then stop
+  for (auto& t : threads) t.join();
+  std::size_t wrong = 0;
+  for (auto& s : seen) wrong += s.load() != 1;
+  EXPECT_EQ(wrong, 0u) << "items lost or duplicated by a timeout";
+  EXPECT_EQ(q.unfinished_tasks(), total);
+  RecordProperty("timeouts", static_cast<int>(timeouts.load()));
+}
+
 }  // namespace
 }  // namespace triad
