@@ -523,6 +523,10 @@ void fork_child() {
 void register_pool(const std::shared_ptr<ThreadPool>& p) {
   static std::once_flag once;
   std::call_once(once, [] {
+    // Make sure triad's thread runtime (and its at-fork handlers) exists first: prepare
+    // handlers run in reverse registration order, so ours then runs before the threading
+    // layer's and can still let a submitter that is inside Thread::start() finish.
+    (void)main_thread();
     std::atexit(at_exit_handler);
     pthread_atfork(fork_prepare, fork_parent, fork_child);
   });

@@ -593,6 +593,35 @@ TEST(ThreadPoolForkTest, ChildGetsAnEmptyUsablePool) {
   EXPECT_EQ(running.result(60s), 1);
   EXPECT_EQ(queued.result(60s), 2);
 }
+
+TEST(ThreadPoolForkTest, ForkWhileAnotherThreadSubmits) {
+  std::atomic<bool> stop{false};
+  ThreadPoolExecutor pool(2);
+  std::thread submitter([&] {
+    int i = 0;
+    while (!stop.load()) (void)pool.submit(mul, i++, 2).result(60s);
+  });
+  for (int round = 0; round < 5; ++round) {
+    const pid_t pid = fork();
+    ASSERT_NE(pid, -1);
+    if (pid == 0) {
+      int code = 0;
+      try {
+        if (pool.submit(mul, 3, 5).result(10s) != 15) code = 1;
+        pool.shutdown();
+      } catch (...) {
+        code = 2;
+      }
+      _exit(code);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0) << "round " << round;
+  }
+  stop.store(true);
+  submitter.join();
+}
 #endif
 
 // ---- stress -------------------------------------------------------------------------------
