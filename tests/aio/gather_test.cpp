@@ -104,10 +104,13 @@ TEST(Gather, CancellingGatherCancelsChildren) {
 TEST(Gather, CancellingTheAwaiterCancelsChildren) {
   aio::EventLoop loop;
   aio::TaskHandle<int> a;
-  auto waiter = loop.create_task([&]() -> aio::Task<void> {
+  // A named lambda: a coroutine lambda's captures live in the lambda object, which
+  // must outlive the task.
+  auto waiter_body = [&]() -> aio::Task<void> {
     a = aio::create_task(value_after(1, 100000));
     co_await aio::gather(a, value_after(2, 100000));
-  }());
+  };
+  auto waiter = loop.create_task(waiter_body());
   loop.call_later(5ms, [&] { waiter.cancel(); });
   EXPECT_THROW(loop.run_until_complete(waiter), triad::CancelledError);
   EXPECT_TRUE(a.cancelled());

@@ -105,12 +105,15 @@ TEST(TaskGroup, BodyErrorCancelsChildren) {
 TEST(TaskGroup, OuterCancellationPropagates) {
   aio::EventLoop loop;
   aio::TaskHandle<int> child;
-  auto t = loop.create_task([&]() -> aio::Task<void> {
+  // A named lambda: a coroutine lambda's captures live in the lambda object, which
+  // must outlive the task.
+  auto t_body = [&]() -> aio::Task<void> {
     co_await aio::task_group([&](aio::TaskGroup& tg) -> aio::Task<void> {
       child = tg.create_task(value_after(1, 100000));
       co_return;
     });
-  }());
+  };
+  auto t = loop.create_task(t_body());
   loop.call_later(5ms, [&] { t.cancel(); });
   EXPECT_THROW(loop.run_until_complete(t), triad::CancelledError);
   EXPECT_TRUE(child.cancelled());

@@ -91,12 +91,15 @@ TEST(Wait, EmptyIsValueError) {
 TEST(Wait, CancellingTheWaiterLeavesChildren) {
   aio::EventLoop loop;
   aio::TaskHandle<int> child;
-  auto waiter = loop.create_task([&]() -> aio::Task<void> {
+  // A named lambda: a coroutine lambda's captures live in the lambda object, which
+  // must outlive the task.
+  auto waiter_body = [&]() -> aio::Task<void> {
     child = aio::create_task(value_after(1, 100000));
     std::vector<aio::TaskHandle<int>> hs;
     hs.push_back(child);
     co_await aio::wait(std::move(hs));
-  }());
+  };
+  auto waiter = loop.create_task(waiter_body());
   loop.call_later(5ms, [&] { waiter.cancel(); });
   EXPECT_THROW(loop.run_until_complete(waiter), triad::CancelledError);
   EXPECT_FALSE(child.done());
@@ -135,10 +138,13 @@ TEST(AsCompleted, Timeout) {
 TEST(Shield, OuterCancelledInnerContinues) {
   aio::EventLoop loop;
   aio::TaskHandle<int> inner;
-  auto outer = loop.create_task([&]() -> aio::Task<int> {
+  // A named lambda: a coroutine lambda's captures live in the lambda object, which
+  // must outlive the task.
+  auto outer_body = [&]() -> aio::Task<int> {
     inner = aio::create_task(value_after(5, 20));
     co_return co_await aio::shield(inner);
-  }());
+  };
+  auto outer = loop.create_task(outer_body());
   loop.call_later(2ms, [&] { outer.cancel(); });
   EXPECT_THROW(loop.run_until_complete(outer), triad::CancelledError);
   EXPECT_FALSE(inner.cancelled());
