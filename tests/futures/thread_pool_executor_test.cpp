@@ -494,6 +494,24 @@ TEST(ThreadPoolShutdownTest, ExitWaitsForQueuedTasks) {
       },
       ::testing::ExitedWithCode(3), "task finished");
 }
+
+TEST(ThreadPoolShutdownTest, SubmitDuringExitRaises) {
+  // Python's test_interpreter_shutdown / test_submit_after_interpreter_shutdown.
+  EXPECT_EXIT(
+      {
+        auto* pool = new ThreadPoolExecutor(1);  // leaked on purpose: only the atexit hook joins
+        (void)pool->submit([pool] {
+          std::this_thread::sleep_for(50ms);  // ok-sleep: still running when exit() starts
+          try {
+            (void)pool->submit(mul, 1, 1);
+          } catch (const triad::RuntimeError& e) {
+            std::fprintf(stderr, "%s\n", e.what());
+          }
+        });
+        std::exit(0);
+      },
+      ::testing::ExitedWithCode(0), "cannot schedule new futures after interpreter shutdown");
+}
 #endif
 
 // ---- initializer ----------------------------------------------------------------------------
