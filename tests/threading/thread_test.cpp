@@ -33,6 +33,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Timers that a test cancels are daemon, so that a failed assertion before the cancel cannot
+// keep the test binary alive at exit for an hour (non-daemon timers hold exit, as in Python).
+const ThreadOptions kLongDaemon{.daemon = true};
+
 // A one-shot gate for tests (std::latch lives as long as the test; threads only wait on it).
 struct Gate {
   std::atomic<bool> open{false};
@@ -683,7 +687,7 @@ TEST(ThreadFork, ChildKeepsOnlyTheForkingThreadAsMain) {
   Gate gate;
   Thread blocked([&] { gate.wait(); });
   blocked.start();
-  Timer pending(std::chrono::hours(1), [] {});
+  Timer pending(kLongDaemon, std::chrono::hours(1), [] {});
   pending.start();
   const pid_t pid = fork();
   if (pid == 0) _exit(forked_child_checks(blocked.handle(), pending));

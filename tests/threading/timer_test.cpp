@@ -19,6 +19,10 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Timers that a test cancels are daemon, so that a failed assertion before the cancel cannot
+// keep the test binary alive at exit for an hour (non-daemon timers hold exit, as in Python).
+const ThreadOptions kLongDaemon{.daemon = true};
+
 struct Gate {
   std::atomic<bool> open{false};
   void release() {
@@ -60,7 +64,7 @@ TEST(Timer, RunsOnceAfterTheInterval) {
 
 TEST(Timer, CancelBeforeFireNeverRuns) {
   std::atomic<int> calls{0};
-  Timer t(std::chrono::hours(1), [&] { ++calls; });
+  Timer t(kLongDaemon, std::chrono::hours(1), [&] { ++calls; });
   t.start();
   EXPECT_FALSE(t.finished());
   t.cancel();
@@ -73,7 +77,7 @@ TEST(Timer, CancelBeforeFireNeverRuns) {
 TEST(Timer, CancelDestroysTheCallableOnTheCaller) {
   auto token = std::make_shared<int>(1);
   std::weak_ptr<int> watch = token;
-  Timer t(std::chrono::hours(1), [](std::shared_ptr<int>) {}, std::move(token));
+  Timer t(kLongDaemon, std::chrono::hours(1), [](std::shared_ptr<int>) {}, std::move(token));
   t.start();
   EXPECT_FALSE(watch.expired());
   t.cancel();
@@ -201,7 +205,7 @@ TEST(Timer, CallbackSeesTheTimerThreadAndInheritsItsDaemonFlag) {
 }
 
 TEST(Timer, JoinFromCallbackRaisesInsteadOfDeadlocking) {
-  Timer later(std::chrono::hours(1), [] {});
+  Timer later(kLongDaemon, std::chrono::hours(1), [] {});
   later.start();
   std::string other, self;
   std::unique_ptr<Timer> me;
@@ -254,7 +258,7 @@ TEST(Timer, DestroyingAStartedTimerDoesNotCancelIt) {
 TEST(Timer, CallbacksMayStartAndCancelTimers) {
   std::atomic<int> calls{0};
   auto inner = std::make_shared<std::unique_ptr<Timer>>();
-  auto doomed = std::make_shared<Timer>(std::chrono::hours(1), [&] { ++calls; });
+  auto doomed = std::make_shared<Timer>(kLongDaemon, std::chrono::hours(1), [&] { ++calls; });
   doomed->start();
   Timer outer(0s, [&, inner, doomed] {
     *inner = std::make_unique<Timer>(0s, [&] { ++calls; });
@@ -303,7 +307,7 @@ TEST(Timer, ConcurrentStartAndCancelFromManyThreads) {
   for (int k = 0; k < 4; ++k) {
     threads.push_back(std::make_unique<Thread>([&] {
       for (int i = 0; i < kPer; ++i) {
-        Timer t(i % 2 ? 0s : std::chrono::hours(1), [&] { ++fired; });
+        Timer t(kLongDaemon, i % 2 ? seconds(0) : seconds(3600), [&] { ++fired; });
         t.start();
         if (i % 2 == 0) t.cancel();
         t.join();
@@ -316,7 +320,7 @@ TEST(Timer, ConcurrentStartAndCancelFromManyThreads) {
 }
 
 TEST(Timer, PendingTimerJoinTimesOut) {
-  Timer t(std::chrono::hours(1), [] {});
+  Timer t(kLongDaemon, std::chrono::hours(1), [] {});
   t.start();
   const auto begin = Clock::now();
   EXPECT_FALSE(t.join(30ms));
