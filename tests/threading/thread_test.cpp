@@ -3,6 +3,8 @@
 // inheritance, enumerate/active_count, excepthook, exit semantics, fork).
 #include "triad/threading/thread.hpp"
 
+#include "triad/core/parking.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -382,6 +384,43 @@ TEST(Thread, HandlesInAVectorLikePythonLists) {
   }
   for (auto& h : hs) h.join();
   EXPECT_EQ(sum.load(), 15);
+}
+
+// A parking context like the one a green-thread hub installs: join() must block through it
+// (so a hub is never blocked), not on a raw futex.
+class CountingContext final : public ParkingContext {
+ public:
+  std::atomic<int> parks{0};
+  ParkResult park(WaitNode& node, Deadline deadline) override {
+    ++parks;
+    return thread_parking_context().park(node, deadline);
+  }
+  void unpark(WaitNode& node) noexcept override { thread_parking_context().unpark(node); }
+};
+
+TEST(Thread, JoinBlocksThroughTheInstalledParkingContext) {
+  Gate gate, timed_out;
+  Thread target([&] { gate.wait(); });
+  target.start();
+  CountingContext ctx;
+  bool first = true, second = false;
+  int parks_after_timeout = 0;
+  Thread joiner([&] {
+    ParkingContext* prev = exchange_parking_context(&ctx);
+    first = target.join(20ms);  // times out through park_and_resolve
+    parks_after_timeout = ctx.parks.load();
+    timed_out.release();
+    second = target.join();
+    exchange_parking_context(prev == &thread_parking_context() ? nullptr : prev);
+  });
+  joiner.start();
+  timed_out.wait();
+  gate.release();
+  joiner.join();
+  EXPECT_FALSE(first);
+  EXPECT_TRUE(second);
+  EXPECT_GE(parks_after_timeout, 1);
+  EXPECT_GE(ctx.parks.load(), parks_after_timeout);
 }
 
 // ---- excepthook ----
