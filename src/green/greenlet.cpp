@@ -241,6 +241,13 @@ __attribute__((always_inline)) inline void raw_switch_inline(ThreadState& ts, gr
 
 void raw_switch(ThreadState& ts, greenlet& from, greenlet& to) { raw_switch_inline(ts, from, to); }
 
+void rethrow_transfer(ThreadState& ts) {
+  std::exception_ptr e = std::move(ts.transfer_exc);
+  ts.transfer_exc = nullptr;
+  ts.transfer_value.reset();
+  std::rethrow_exception(e);
+}
+
 }  // namespace detail
 
 // --- greenlet ----------------------------------------------------------------------------
@@ -295,7 +302,8 @@ bool greenlet::is_current() const noexcept {
   return ts != nullptr && ts->current == this;
 }
 
-std::any greenlet::switch_to(std::any value) {
+
+std::any greenlet::switch_to_slow(std::any value) {
   detail::ThreadState& ts = detail::tstate();
   if (core_.thread_key != reinterpret_cast<std::uintptr_t>(&ts)) detail::bad_thread();
   greenlet* target = core_.dead ? detail::live_target(this) : this;

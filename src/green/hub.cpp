@@ -90,7 +90,7 @@ Wake suspend(ThreadState& ts, Hub& hub, GreenParker& p, Deadline deadline) noexc
       }
     }
   }
-  raw_switch(ts, *ts.current, hub.hub_greenlet());
+  raw_switch_fast(ts, *ts.current, hub.hub_greenlet());
   timer.cancel();
   std::uint32_t c = kClaimed;
   p.word.compare_exchange_strong(c, kRunning, std::memory_order_acq_rel);  // kPending stays
@@ -121,7 +121,7 @@ void yield_now(ThreadState& ts, Hub& hub) {
   p.word.store(kClaimed, std::memory_order_relaxed);
   p.wake = Wake::unparked;
   hub.schedule(self);
-  raw_switch(ts, self, hub.hub_greenlet());
+  raw_switch_fast(ts, self, hub.hub_greenlet());
   std::uint32_t c = kClaimed;
   p.word.compare_exchange_strong(c, kRunning, std::memory_order_acq_rel);
   raise_pending_interrupt(*tstate_if_exists());
@@ -399,7 +399,7 @@ void Hub::loop() {
         }
         continue;
       }
-      detail::raw_switch(ts, me, g);
+      detail::raw_switch_fast(ts, me, g);
       greenlet* prev = ts.switching_from;
       if (ts.transfer_exc) {
         if (prev != nullptr) detail::print_stray_exception(*prev, ts.transfer_exc);

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <boost/context/fiber.hpp>
@@ -82,5 +83,26 @@ struct GreenletCore {
   void* on_dead_arg = nullptr;
   GreenParker parker;
 };
+
+// Per-OS-thread state (defined in greenlet.cpp). In this header only for the inline switch.
+struct ThreadState {
+  ThreadState();
+  ~ThreadState();
+  ThreadState(const ThreadState&) = delete;
+  ThreadState& operator=(const ThreadState&) = delete;
+
+  greenlet* current = nullptr;          // the running greenlet (main until the first switch)
+  greenlet* switching_from = nullptr;   // set by the switcher, read by the resumed side
+  std::any transfer_value;              // the value carried by a switch
+  std::exception_ptr transfer_exc;      // the exception carried by a switch
+  bool hub_active = false;              // a hub exists: green threads use green parking
+  Hub* hub = nullptr;                   // this thread's hub, if created
+  std::unique_ptr<greenlet> main;       // the thread's main greenlet
+  void (*destroy_hub)(Hub*) = nullptr;  // set by the hub: destroys *hub at thread exit
+};
+
+// The calling thread's state, or nullptr before first use (initial-exec TLS: one
+// %fs-relative load; triad_green is linked into the executable or a startup library).
+extern __attribute__((tls_model("initial-exec"))) thread_local ThreadState* t_state;
 
 }  // namespace triad::green::detail
