@@ -13,9 +13,3 @@ int main(int argc, char** argv) {
   return tour::tour_main(args, std::cout, std::cerr);
 }
 
-#if defined(__SANITIZE_THREAD__)
-// Under ThreadSanitizer: S17 forks while the tour's progress thread runs and starts a thread
-// in the child, which TSan forbids by default (die_after_fork). The child is only a probe of
-// exit behaviour, so allow it.
-extern "C" const char* __tsan_default_options() { return "die_after_fork=0"; }
-#endif
