@@ -9,4 +9,5 @@
 #include "triad/aio/task.hpp"
 #include "triad/aio/task_group.hpp"
 #include "triad/aio/timeout.hpp"
+#include "triad/aio/streams.hpp"
 #include "triad/aio/wait.hpp"
