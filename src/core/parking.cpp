@@ -1,5 +1,7 @@
 #include "triad/core/parking.hpp"
 
+#include <sched.h>
+
 #include <thread>
 
 #include "triad/core/detail/cpu_relax.hpp"
@@ -17,22 +19,37 @@ std::atomic<std::int64_t> g_spin_ns{default_spin().count()};
 
 class ThreadParkingContext final : public ParkingContext {
  public:
+  // WaitNode::state for OS threads: 0 waiting (spinning), kSleeping in the futex, kWoken.
+  // Only a sleeping waiter costs the waker a futex syscall.
+  static constexpr std::uint32_t kWoken = 1;
+  static constexpr std::uint32_t kSleeping = 2;
+
   ParkResult park(WaitNode& node, Deadline deadline) override {
-    if (node.state.load(std::memory_order_acquire) != 0) return ParkResult::woken;
+    if (node.state.load(std::memory_order_acquire) == kWoken) return ParkResult::woken;
     spin(node, deadline);
-    while (node.state.load(std::memory_order_acquire) == 0) {
-      if (!detail::futex_wait(node.state, 0, deadline)) {
-        return node.state.load(std::memory_order_acquire) != 0 ? ParkResult::woken
-                                                               : ParkResult::timed_out;
+    std::uint32_t s = 0;
+    if (!node.state.compare_exchange_strong(s, kSleeping, std::memory_order_acquire) &&
+        s == kWoken) {
+      return ParkResult::woken;
+    }
+    while (node.state.load(std::memory_order_acquire) != kWoken) {
+      if (!detail::futex_wait(node.state, kSleeping, deadline)) {
+        // Timed out: back to "waiting" so the node can be parked again (park_and_resolve).
+        std::uint32_t expected = kSleeping;
+        if (node.state.compare_exchange_strong(expected, 0, std::memory_order_acquire)) {
+          return ParkResult::timed_out;
+        }
+        return ParkResult::woken;
       }
     }
     return ParkResult::woken;
   }
 
   void unpark(WaitNode& node) noexcept override {
-    node.state.store(1, std::memory_order_release);
-    // The waiter may already be gone; the wake uses only the address.
-    detail::futex_wake(node.state, 1);
+    // The waiter may be gone right after the exchange; the wake uses only the address.
+    if (node.state.exchange(kWoken, std::memory_order_release) == kSleeping) {
+      detail::futex_wake(node.state, 1);
+    }
   }
 
  private:
@@ -47,7 +64,10 @@ class ThreadParkingContext final : public ParkingContext {
         if (node.state.load(std::memory_order_acquire) != 0) return;
         detail::cpu_relax();
       }
-      if (Clock::now() >= limit) return;
+      const auto now = Clock::now();
+      if (now >= limit) return;
+      // Past a couple of microseconds, let the thread we wait for run if it shares our core.
+      if (now - start > std::chrono::microseconds(2)) sched_yield();
     }
   }
 };

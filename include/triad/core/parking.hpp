@@ -60,7 +60,8 @@ struct WaitNode {
   WaitNode(const WaitNode&) = delete;
   WaitNode& operator=(const WaitNode&) = delete;
 
-  // 0 while waiting, 1 once unparked. The futex word of the OS-thread context.
+  // 0 while waiting, 1 once unparked; contexts may use other values while parked (the
+  // OS-thread context marks 2 = asleep in the futex, so a waker only makes a syscall then).
   std::atomic<std::uint32_t> state{0};
   // The context that parks this node; captured at construction from the current one.
   ParkingContext* context;
