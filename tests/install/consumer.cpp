@@ -4,9 +4,17 @@
 #include <cstdio>
 
 int main() {
-  triad::WaitNode node;
-  node.context->unpark(node);
-  if (node.context->park(node, triad::Deadline::never()) != triad::ParkResult::woken) return 1;
+  triad::Queue<int> q;
+  triad::ThreadPoolExecutor pool(2);
+  auto f = pool.submit([&q] {
+    q.put(6);
+    return 7;
+  });
+  const int product = q.get() * f.result();
+  triad::Lock lock;
+  const bool locked = lock.acquire(false);
+  lock.release();
+  if (product != 42 || !locked) return 1;
   std::puts("consumer: triad works");
   return 0;
 }
