@@ -114,7 +114,7 @@ void BM_Queue_SPSC_Bounded_Pinned(benchmark::State& state) {
   triad::Queue<int> q(static_cast<std::size_t>(state.range(0)));
   spsc(state, q, true);
 }
-BENCHMARK(BM_Queue_SPSC_Bounded_Pinned)->Arg(1024)->Arg(16)->Arg(1)->UseRealTime();
+BENCHMARK(BM_Queue_SPSC_Bounded_Pinned)->Arg(1024)->UseRealTime();
 
 // The same with the parking interface's spin turned off (set_park_spin(0)): every wait
 // sleeps on the futex at once. Shows what the spin buys (or costs on a loaded machine).
@@ -163,7 +163,7 @@ void BM_StdMutexCondvarDeque_SPSC_Bounded_Pinned(benchmark::State& state) {
   StdQueue q(static_cast<std::size_t>(state.range(0)));
   spsc(state, q, true);
 }
-BENCHMARK(BM_StdMutexCondvarDeque_SPSC_Bounded_Pinned)->Arg(1024)->Arg(16)->Arg(1)->UseRealTime();
+BENCHMARK(BM_StdMutexCondvarDeque_SPSC_Bounded_Pinned)->Arg(1024)->UseRealTime();
 
 void BM_StdMutexCondvarDeque_SPSC_Bounded(benchmark::State& state) {
   StdQueue q(static_cast<std::size_t>(state.range(0)));

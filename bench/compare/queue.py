@@ -6,11 +6,18 @@ median of RUNS runs, for queue.Queue (unbounded, maxsize 1024, 16, 1), queue.Sim
 LifoQueue and PriorityQueue (maxsize 1024).
 Run: /usr/bin/python3 bench/compare/queue.py
 """
-import queue
-import statistics
+import os
 import sys
-import threading
-import time
+
+# This file is named queue.py and sits next to threading.py: drop the script's directory from
+# the import path so that `import queue` / `import threading` get the standard library.
+_here = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _here]
+
+import queue  # noqa: E402
+import statistics  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
 
 BATCH = 200_000
 RUNS = 5
