@@ -21,9 +21,11 @@
 // FutureBase is the type-erased handle (every Future<T> is one): use it for mixed
 // collections in wait() and as_completed().
 //
-// Thread safety: every member of Future, FutureBase and Promise may be called concurrently
-// from any thread on any handle (Promise: one owner moves it around, but its members are
-// thread-safe too).
+// Thread safety: the shared state is fully thread-safe: any number of threads may call any
+// const member (result, done, add_done_callback, then, ...) and cancel() through their own
+// handles, or through one shared handle, concurrently. Like std::shared_ptr, one handle
+// object must not be assigned to while another thread uses it. Promise's members are
+// thread-safe too (a Promise is move-only: one owner).
 //
 // Which thread runs callbacks and continuations (add_done_callback, then):
 // - if the future is already done when you add it: the calling thread, at once, before
