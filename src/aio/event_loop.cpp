@@ -73,11 +73,15 @@ std::string describe(const std::exception_ptr& e) {
 }
 }  // namespace
 
-FutureCore::~FutureCore() {
-  if (state_ == State::finished && exc_ && !exc_retrieved_) {
-    std::fprintf(stderr, "Task exception was never retrieved: %s\n", describe(exc_).c_str());
+void FutureCore::destroy_slow() noexcept {
+  if (state_ == State::finished && exc_ && !exc_retrieved_ && ops_ != nullptr) {
+    try {
+      std::fprintf(stderr, "Task exception was never retrieved: %s\n", describe(exc_).c_str());
+    } catch (...) {
+    }
   }
   delete callbacks_;
+  exc_.~exception_ptr();
 }
 
 void FutureCore::throw_not_value() {
@@ -156,7 +160,7 @@ const CoreOps PromiseBase::kTaskOps{&task_cancel_op, &task_destroy_op};
 bool PromiseBase::task_cancel(std::string_view msg) {
   if (done()) return false;
   ++cancel_requests_;
-  cancel_msg_.assign(msg);
+  if (!msg.empty() || extras_) extras().cancel_msg.assign(msg);
   if (waiting_on_ != nullptr && waiting_on_->on_cancel(*waiting_on_)) return true;
   must_cancel_ = true;
   return true;
@@ -164,8 +168,8 @@ bool PromiseBase::task_cancel(std::string_view msg) {
 
 void PromiseBase::throw_cancelled() {
   must_cancel_ = false;
-  if (cancel_msg_.empty()) throw CancelledError();
-  throw CancelledError(cancel_msg_);
+  if (cancel_msg().empty()) throw CancelledError();
+  throw CancelledError(std::string(cancel_msg()));
 }
 
 void finish_root(PromiseBase& p) noexcept {
@@ -182,7 +186,7 @@ void finish_root(PromiseBase& p) noexcept {
   } else if (p.must_cancel_) {
     // Python: cancelled right before the coroutine returned.
     p.must_cancel_ = false;
-    p.exc_ = make_cancelled(p.cancel_msg_);
+    p.exc_ = make_cancelled(p.cancel_msg());
     p.complete(State::cancelled);
   } else {
     p.complete(State::finished);
@@ -278,7 +282,7 @@ void EventLoop::step(detail::PromiseBase* t) noexcept {
     t->started_ = true;
     if (t->must_cancel_) {  // cancelled before it started: never runs (Python)
       current_task_ = nullptr;
-      t->exc_ = detail::make_cancelled(t->cancel_msg_);
+      t->exc_ = detail::make_cancelled(t->cancel_msg());
       t->must_cancel_ = false;
       detail::finish_root(*t);
       return;
@@ -496,7 +500,7 @@ std::string current_task_name() {
   detail::LoopBase* l = detail::tl_running_loop;
   detail::PromiseBase* t = l ? l->current_task() : nullptr;
   if (t == nullptr) return {};
-  return t->name_ ? *t->name_ : "Task-" + std::to_string(t->id_);
+  return t->name();
 }
 
 }  // namespace triad::aio

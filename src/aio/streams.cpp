@@ -487,7 +487,7 @@ void Transport::finalize() noexcept {
   if (paused_writing_) paused_writing_ = false;
   drain_sig.notify_all();
   closed_sig.notify_all();
-  unref();  // the open reference
+  --refs_;  // the open reference (the guard taken above still holds one)
   unref();
 }
 

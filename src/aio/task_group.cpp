@@ -158,7 +158,7 @@ Task<void> TaskGroup::run(Task<void> body) {
     DrainAwaiter d(*this);
     const bool ok = co_await d;
     if (!ok && !aborting_) {
-      propagate_cancellation = detail::make_cancelled(parent_->cancel_msg_);
+      propagate_cancellation = detail::make_cancelled(parent_->cancel_msg());
       abort();
     }
   }

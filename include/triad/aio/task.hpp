@@ -144,7 +144,7 @@ class CoreAwaiter : public Suspension, public DoneWaiter {
     // Python: Task.cancel() cancels the future it waits on; the task then gets the
     // future's CancelledError when it wakes. (A future that refuses leaves _must_cancel.)
     try {
-      return self.core_->cancel(self.task->cancel_msg_);
+      return self.core_->cancel(self.task->cancel_msg());
     } catch (...) {
       return false;
     }
@@ -294,9 +294,9 @@ class TaskHandle {
   }
   // Python: Task.get_name() ("Task-<n>" unless set) / set_name(name).
   [[nodiscard]] std::string get_name() const {
-    return p_->name_ ? *p_->name_ : "Task-" + std::to_string(p_->id_);
+    return p_->name();
   }
-  void set_name(std::string name) { p_->name_ = std::make_unique<std::string>(std::move(name)); }
+  void set_name(std::string name) { p_->extras().name = std::move(name); }
   // Python: Task.cancelling() / uncancel() (3.11).
   [[nodiscard]] int cancelling() const noexcept { return p_->cancel_requests_; }
   int uncancel() noexcept {

@@ -69,10 +69,12 @@ struct CoreOps {
 
 class FutureCore {
  public:
-  explicit FutureCore(const CoreOps* ops) noexcept : ops_(ops) {}
+  explicit FutureCore(const CoreOps* ops) noexcept : exc_(), ops_(ops) {}
   FutureCore(const FutureCore&) = delete;
   FutureCore& operator=(const FutureCore&) = delete;
-  ~FutureCore();
+  ~FutureCore() {
+    if (callbacks_ != nullptr || exc_) [[unlikely]] destroy_slow();
+  }
 
   [[nodiscard]] bool done() const noexcept { return state_ != State::pending; }
   [[nodiscard]] bool cancelled() const noexcept { return state_ == State::cancelled; }
@@ -108,6 +110,7 @@ class FutureCore {
     throw_not_value();
   }
   [[noreturn]] void throw_not_value();
+  void destroy_slow() noexcept;
   // Python: Future.exception().
   std::exception_ptr exception();
 
@@ -129,7 +132,11 @@ class FutureCore {
   void complete(State s) noexcept;
 
   LoopBase* loop_ = nullptr;
-  std::exception_ptr exc_;  // the exception, or the CancelledError of a cancelled core
+  // The exception, or the CancelledError of a cancelled core. In a union so that the common
+  // case (no exception) costs no call to libstdc++'s out-of-line ~exception_ptr().
+  union {
+    std::exception_ptr exc_;
+  };
   bool exc_retrieved_ = false;
 
  private:
@@ -185,8 +192,23 @@ class PromiseBase : public FutureCore {
   Suspension* waiting_on_ = nullptr;       // a root task: its current await point
   PromiseBase* prev_task_ = nullptr;       // the loop's list of pending tasks
   PromiseBase* next_task_ = nullptr;
-  std::unique_ptr<std::string> name_;      // set_name(); default "Task-<id>"
-  std::string cancel_msg_;
+  // Rarely used task data, allocated on first use (keeps every coroutine frame small).
+  struct Extras {
+    std::string name;        // set_name(); empty = "Task-<id>"
+    std::string cancel_msg;  // the message of the last cancel(msg)
+  };
+  std::unique_ptr<Extras> extras_;
+  [[nodiscard]] std::string_view cancel_msg() const noexcept {
+    return extras_ ? std::string_view(extras_->cancel_msg) : std::string_view();
+  }
+  [[nodiscard]] std::string name() const {
+    if (extras_ && !extras_->name.empty()) return extras_->name;
+    return "Task-" + std::to_string(id_);
+  }
+  Extras& extras() {
+    if (!extras_) extras_ = std::make_unique<Extras>();
+    return *extras_;
+  }
   std::uint64_t id_ = 0;
   int cancel_requests_ = 0;                // Python: Task.cancelling()
   bool must_cancel_ = false;

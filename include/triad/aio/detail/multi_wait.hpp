@@ -148,7 +148,7 @@ class MultiWait : public Suspension {
       for (Node& n : self.nodes_) {
         if (!n.core->done()) {
           try {
-            n.core->cancel(self.task->cancel_msg_);
+            n.core->cancel(self.task->cancel_msg());
           } catch (...) {
           }
         }
