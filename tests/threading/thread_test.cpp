@@ -90,6 +90,29 @@ TEST(Thread, MoveOnlyCallableAndArguments) {
   EXPECT_EQ(got.load(), 42);
 }
 
+std::atomic<int> g_free_function_sum{0};
+void add_to_sum(int n) { g_free_function_sum += n; }
+
+struct Accumulator {
+  std::atomic<int> total{0};
+  void add(int n) { total += n; }
+};
+
+TEST(Thread, FunctionsAndMemberFunctionsAsTargets) {
+  Thread f(add_to_sum, 5);
+  Thread p(&add_to_sum, 6);
+  Accumulator acc;
+  Thread m(&Accumulator::add, &acc, 7);
+  f.start();
+  p.start();
+  m.start();
+  f.join();
+  p.join();
+  m.join();
+  EXPECT_EQ(g_free_function_sum.load(), 11);
+  EXPECT_EQ(acc.total.load(), 7);
+}
+
 TEST(Thread, TargetAndArgumentsAreDestroyedAfterRun) {
   // Python's run() deletes target and args; triad destroys them on the thread after the call.
   auto token = std::make_shared<int>(1);
