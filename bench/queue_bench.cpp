@@ -5,14 +5,14 @@
 // Every "SPSC" benchmark moves kBatch ints from one producer thread to one consumer (the
 // benchmark thread) per iteration; items_per_second is the figure to compare.
 #include <benchmark/benchmark.h>
+#include <pthread.h>
+#include <sched.h>
 
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <pthread.h>
-#include <sched.h>
 #include <thread>
 
 #include "triad/queue/lifo_queue.hpp"

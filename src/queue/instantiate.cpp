@@ -13,9 +13,9 @@ namespace triad {
 
 template class BasicQueue<int, detail::FifoStore<int>>;
 template class BasicQueue<std::string, detail::LifoStore<std::string>>;
-template class BasicQueue<std::pair<int, std::string>,
-                          detail::HeapStore<std::pair<int, std::string>,
-                                            std::less<std::pair<int, std::string>>>>;
+template class BasicQueue<
+    std::pair<int, std::string>,
+    detail::HeapStore<std::pair<int, std::string>, std::less<std::pair<int, std::string>>>>;
 template class SimpleQueue<int>;
 
 }  // namespace triad

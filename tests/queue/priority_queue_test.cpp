@@ -91,8 +91,8 @@ TEST(PriorityQueue, EqualPrioritiesComeOutInPythonsOrder) {
   // Generated with /usr/bin/python3 (heapq, random.seed(7)): a priority p >= 0 is a push of
   // (p, next seq), -1 is a pop. `python_order` is the seq of every item popped, in order,
   // including the final drain. triad's heap makes the same comparisons as heapq.
-  const std::vector<int> ops = {2,  3, 0, 0,  -1, -1, 0,  -1, 1,  -1, 4,  -1, -1, 0,  3,
-                                -1, -1, 1, -1, -1, 0,  4,  1,  -1, 1,  -1, 0,  4,  -1, 3,
+  const std::vector<int> ops = {2,  3,  0,  0,  -1, -1, 0,  -1, 1,  -1, 4,  -1, -1, 0,  3,
+                                -1, -1, 1,  -1, -1, 0,  4,  1,  -1, 1,  -1, 0,  4,  -1, 3,
                                 3,  3,  -1, -1, -1, 0,  4,  2,  2,  0,  -1, 2,  -1, 0,  0,
                                 4,  2,  -1, -1, 3,  -1, -1, -1, 0,  -1, 4,  3,  -1, -1, 0};
   const std::vector<int> python_order = {2,  3,  4,  5,  0,  1,  7,  8,  9,  6,  10, 12,

@@ -98,9 +98,15 @@ void many_threads(int mode) {
   EXPECT_TRUE(q.empty());
 }
 
-TEST(SimpleQueue, ManyThreads) { many_threads(0); }
-TEST(SimpleQueue, ManyThreadsNonBlocking) { many_threads(1); }
-TEST(SimpleQueue, ManyThreadsTimeout) { many_threads(2); }
+TEST(SimpleQueue, ManyThreads) {
+  many_threads(0);
+}
+TEST(SimpleQueue, ManyThreadsNonBlocking) {
+  many_threads(1);
+}
+TEST(SimpleQueue, ManyThreadsTimeout) {
+  many_threads(2);
+}
 
 }  // namespace
 }  // namespace triad

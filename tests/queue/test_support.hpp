@@ -25,7 +25,9 @@ inline constexpr bool kSanitized = false;
 #endif
 
 // Iteration counts for stress tests: full size normally, a tenth under sanitizers.
-inline constexpr std::size_t scaled(std::size_t n) { return kSanitized ? n / 10 : n; }
+inline constexpr std::size_t scaled(std::size_t n) {
+  return kSanitized ? n / 10 : n;
+}
 
 // Upper bound for "returned promptly" checks: generous, the machine is a noisy shared VM.
 inline constexpr auto kPrompt = std::chrono::seconds(10);
@@ -113,7 +115,9 @@ class ScopedContext {
   explicit ScopedContext(ParkingContext& ctx) : prev_(exchange_parking_context(&ctx)) {}
   ScopedContext(const ScopedContext&) = delete;
   ScopedContext& operator=(const ScopedContext&) = delete;
-  ~ScopedContext() { exchange_parking_context(prev_ == &thread_parking_context() ? nullptr : prev_); }
+  ~ScopedContext() {
+    exchange_parking_context(prev_ == &thread_parking_context() ? nullptr : prev_);
+  }
 
  private:
   ParkingContext* prev_;

@@ -172,9 +172,7 @@ class BasicQueue {
 
   // The number of items queued. Python: qsize(). Never blocks; a snapshot that may be stale
   // by the time it is used (as in Python: qsize() > 0 does not promise that get() won't block).
-  [[nodiscard]] std::size_t qsize() const noexcept {
-    return size_.load(std::memory_order_acquire);
-  }
+  [[nodiscard]] std::size_t qsize() const noexcept { return size_.load(std::memory_order_acquire); }
   // qsize() == 0. Python: empty().
   [[nodiscard]] bool empty() const noexcept { return qsize() == 0; }
   // maxsize() > 0 && qsize() >= maxsize(). Python: full().
@@ -262,8 +260,7 @@ class BasicQueue {
   void publish_size() noexcept { size_.store(store_.size(), std::memory_order_relaxed); }
 
   static bool no_wait(bool block, Timeout timeout) noexcept {
-    return !block ||
-           (!timeout.is_forever() && timeout.duration() <= Clock::duration::zero());
+    return !block || (!timeout.is_forever() && timeout.duration() <= Clock::duration::zero());
   }
 
   // Puts item (U is T or const T&). Returns false for Full. See put().
@@ -505,11 +502,11 @@ class BasicQueue {
   // Two cache lines: what the lock guards, and what spinning waiters and qsize() read
   // without it (so a spinner does not pull the lock's line away from its holder).
   alignas(64) mutable detail::SpinLock lock_;
-  Store store_;                             // guarded by lock_
-  std::size_t unfinished_ = 0;              // guarded by lock_
-  WaitList getters_;                        // guarded by lock_
-  WaitList putters_;                        // guarded by lock_
-  WaitList joiners_;                        // guarded by lock_
+  Store store_;                 // guarded by lock_
+  std::size_t unfinished_ = 0;  // guarded by lock_
+  WaitList getters_;            // guarded by lock_
+  WaitList putters_;            // guarded by lock_
+  WaitList joiners_;            // guarded by lock_
   const std::size_t maxsize_;
   alignas(64) std::atomic<std::size_t> size_{0};  // store_.size(), written under lock_
   std::atomic<bool> shutdown_{false};             // written under lock_

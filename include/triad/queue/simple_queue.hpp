@@ -39,9 +39,7 @@ class SimpleQueue {
   // Blocks: never. Throws: only what copying/moving T or allocating throws (the item is then
   // untouched and the queue unchanged).
   void put(const T& item, bool /*block*/ = true, Timeout /*timeout*/ = {}) { q_.put(item); }
-  void put(T&& item, bool /*block*/ = true, Timeout /*timeout*/ = {}) {
-    q_.put(std::move(item));
-  }
+  void put(T&& item, bool /*block*/ = true, Timeout /*timeout*/ = {}) { q_.put(std::move(item)); }
   // Python: put_nowait(item) == put(item).
   void put_nowait(const T& item) { q_.put(item); }
   void put_nowait(T&& item) { q_.put(std::move(item)); }
