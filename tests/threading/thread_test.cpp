@@ -99,6 +99,7 @@ struct Accumulator {
 };
 
 TEST(Thread, FunctionsAndMemberFunctionsAsTargets) {
+  g_free_function_sum = 0;
   Thread f(add_to_sum, 5);
   Thread p(&add_to_sum, 6);
   Accumulator acc;
