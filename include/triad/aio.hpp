@@ -1,6 +1,7 @@
 // triad::aio — asyncio for C++20 coroutines. Umbrella header; see docs/aio.md.
 #pragma once
 
+#include "triad/aio/bridge.hpp"
 #include "triad/aio/event_loop.hpp"
 #include "triad/aio/future.hpp"
 #include "triad/aio/gather.hpp"
