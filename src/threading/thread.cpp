@@ -48,7 +48,10 @@ void register_locked(ThreadRuntime& rt, ThreadState& s) {
 // Moves the registry's reference into `out` so the caller can release it outside the lock.
 void unregister_locked(ThreadRuntime& rt, ThreadState& s, std::shared_ptr<ThreadState>& out) {
   if (!s.reg_ref) return;
-  if (s.reg_prev) s.reg_prev->reg_next = s.reg_next; else rt.head = s.reg_next;
+  if (s.reg_prev)
+    s.reg_prev->reg_next = s.reg_next;
+  else
+    rt.head = s.reg_next;
   if (s.reg_next) s.reg_next->reg_prev = s.reg_prev;
   s.reg_prev = s.reg_next = nullptr;
   --rt.count;
@@ -66,7 +69,9 @@ void atfork_prepare() noexcept;
 void atfork_parent() noexcept;
 void atfork_child() noexcept;
 
-extern "C" void triad_threading_atexit() { shutdown_threads(); }
+extern "C" void triad_threading_atexit() {
+  shutdown_threads();
+}
 
 ThreadRuntime* create_runtime() {
   auto* rt = new ThreadRuntime;  // never deleted: used during static destruction
@@ -246,7 +251,9 @@ void atfork_child() noexcept {
   rt.hook_lock.unlock();
 }
 
-bool is_current(const ThreadState* s) noexcept { return s == t_current; }
+bool is_current(const ThreadState* s) noexcept {
+  return s == t_current;
+}
 
 // After the thread ended: wait for its OS thread to exit and release it (pthread_join), if
 // nobody has yet. Blocks only for the thread's last microseconds (its exit path).
@@ -301,7 +308,10 @@ void reap_unjoined(ThreadRuntime& rt, bool wait) noexcept {
     if (release) {
       std::shared_ptr<ThreadState> ref = std::move(s->reap_ref);  // may free *s: last use
     } else {
-      if (keep_tail) keep_tail->reap_next = s; else keep = s;
+      if (keep_tail)
+        keep_tail->reap_next = s;
+      else
+        keep = s;
       keep_tail = s;
     }
     s = next;
@@ -373,7 +383,9 @@ ThreadState::ThreadState(std::string n, std::optional<bool> d, ThreadKind k)
 
 ThreadState::~ThreadState() = default;
 
-void ThreadAccess::run(Thread& t) { t.run(); }
+void ThreadAccess::run(Thread& t) {
+  t.run();
+}
 
 // ---- runtime ----
 
@@ -388,9 +400,13 @@ namespace {
 [[maybe_unused]] const bool g_runtime_ready = (runtime(), true);
 }  // namespace
 
-ThreadState* current_state() noexcept { return t_current; }
+ThreadState* current_state() noexcept {
+  return t_current;
+}
 
-void set_current_state(ThreadState* s) noexcept { t_current = s; }
+void set_current_state(ThreadState* s) noexcept {
+  t_current = s;
+}
 
 std::string next_default_name(const char* prefix) {
   const auto n = runtime().name_counter.fetch_add(1, std::memory_order_relaxed) + 1;
@@ -410,7 +426,9 @@ bool inherited_daemon() {
   return s->daemon;
 }
 
-void set_inherited_daemon_override(int value) noexcept { t_daemon_override = value; }
+void set_inherited_daemon_override(int value) noexcept {
+  t_daemon_override = value;
+}
 
 void ensure_exit_hooks() {
   auto& rt = runtime();
@@ -477,7 +495,9 @@ void publish_ids(ThreadState& s) noexcept {
 
 // ---- ThreadHandle ----
 
-std::string ThreadHandle::name() const { return detail::name_of(*state_); }
+std::string ThreadHandle::name() const {
+  return detail::name_of(*state_);
+}
 
 void ThreadHandle::set_name(std::string name) {
   auto& rt = detail::runtime();
@@ -541,8 +561,7 @@ Thread::~Thread() {
   detail::ThreadState& s = *state_;
   if (s.owner != this) return;  // callable form: the thread does not touch this object
   // Subclass form: the thread is running this->run(); it must not outlive *this.
-  if (s.started.load(std::memory_order_acquire) && !s.ended.is_set() &&
-      !detail::is_current(&s)) {
+  if (s.started.load(std::memory_order_acquire) && !s.ended.is_set() && !detail::is_current(&s)) {
     s.ended.wait(Deadline::never());
   }
 }
@@ -627,7 +646,9 @@ std::vector<ThreadHandle> enumerate() {
   }
 }
 
-std::uint64_t get_ident() noexcept { return static_cast<std::uint64_t>(pthread_self()); }
+std::uint64_t get_ident() noexcept {
+  return static_cast<std::uint64_t>(pthread_self());
+}
 
 std::uint64_t get_native_id() noexcept {
   if (detail::t_native_id == 0) {

@@ -1,7 +1,5 @@
 // threading.excepthook for triad: the hook, the default report, and the reporting path used
 // by Thread and Timer.
-#include "triad/threading/excepthook.hpp"
-
 #include <cxxabi.h>
 
 #include <cstdio>
@@ -10,6 +8,7 @@
 #include <utility>
 
 #include "thread_runtime.hpp"
+#include "triad/threading/excepthook.hpp"
 
 namespace triad {
 namespace detail {

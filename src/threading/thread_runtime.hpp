@@ -31,8 +31,8 @@ struct ThreadRuntime {
   ThreadState* head = nullptr;
   std::size_t count = 0;
   std::shared_ptr<ThreadState> main;
-  ThreadState* reap_head = nullptr;  // ended threads nobody has pthread_join'ed yet
-  std::atomic<bool> finalizing{false};      // exit's shutdown finished: no new threads
+  ThreadState* reap_head = nullptr;                // ended threads nobody has pthread_join'ed yet
+  std::atomic<bool> finalizing{false};             // exit's shutdown finished: no new threads
   std::atomic<std::uint32_t> nondaemon_timers{0};  // started, not yet fired or cancelled
   std::atomic<std::uint64_t> name_counter{0};
   std::atomic<bool> atexit_registered{false};

@@ -166,10 +166,16 @@ extern "C" void* triad_timer_main(void* /*unused*/) {
 
 }  // namespace
 
-bool on_timer_thread() noexcept { return t_is_timer_thread; }
+bool on_timer_thread() noexcept {
+  return t_is_timer_thread;
+}
 
-void timer_atfork_prepare() noexcept { service().lock.lock(); }
-void timer_atfork_parent() noexcept { service().lock.unlock(); }
+void timer_atfork_prepare() noexcept {
+  service().lock.lock();
+}
+void timer_atfork_parent() noexcept {
+  service().lock.unlock();
+}
 
 void timer_atfork_child() noexcept {
   TimerService& s = service();
@@ -201,8 +207,7 @@ using detail::TimerPhase;
 
 namespace detail {
 
-TimerState::TimerState(std::string n, std::optional<bool> d,
-                       std::chrono::duration<double> iv)
+TimerState::TimerState(std::string n, std::optional<bool> d, std::chrono::duration<double> iv)
     : name(), daemon(false), interval(iv), wait(Timeout(iv).duration()) {
   if (std::isnan(iv.count())) throw ValueError("Invalid value NaN (not a number)");
   name = n.empty() ? next_default_name("Thread-") : std::move(n);
@@ -254,8 +259,8 @@ void Timer::start() {
   if (!s.thread_running) {
     s.thread_running = true;
     if (!s.thread_state) {
-      s.thread_state = std::make_shared<detail::ThreadState>("triad-timer", true,
-                                                             detail::ThreadKind::internal);
+      s.thread_state =
+          std::make_shared<detail::ThreadState>("triad-timer", true, detail::ThreadKind::internal);
       s.thread_state->started.store(true, std::memory_order_relaxed);
     }
     create = true;
@@ -338,9 +343,13 @@ bool Timer::is_alive() const noexcept {
   return state_->started.load(std::memory_order_acquire) && !state_->ended.is_set();
 }
 
-bool Timer::finished() const noexcept { return state_->finished.load(std::memory_order_acquire); }
+bool Timer::finished() const noexcept {
+  return state_->finished.load(std::memory_order_acquire);
+}
 
-std::string Timer::name() const { return detail::timer_name(*state_); }
+std::string Timer::name() const {
+  return detail::timer_name(*state_);
+}
 
 void Timer::set_name(std::string name) {
   auto& rt = detail::runtime();

@@ -3,8 +3,6 @@
 // inheritance, enumerate/active_count, excepthook, exit semantics, fork).
 #include "triad/threading/thread.hpp"
 
-#include "triad/core/parking.hpp"
-
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +17,7 @@
 #include <vector>
 
 #include "thread_exit_child.hpp"
+#include "triad/core/parking.hpp"
 #include "triad/threading/excepthook.hpp"
 #include "triad/threading/timer.hpp"
 
@@ -91,7 +90,9 @@ TEST(Thread, MoveOnlyCallableAndArguments) {
 }
 
 std::atomic<int> g_free_function_sum{0};
-void add_to_sum(int n) { g_free_function_sum += n; }
+void add_to_sum(int n) {
+  g_free_function_sum += n;
+}
 
 struct Accumulator {
   std::atomic<int> total{0};
@@ -659,7 +660,9 @@ TEST(ThreadExitChild, Run) {
   exit_child_scenario(mode);
 }
 
-std::size_t pos(const std::string& out, const char* what) { return out.find(what); }
+std::size_t pos(const std::string& out, const char* what) {
+  return out.find(what);
+}
 
 void expect_python_exit(const test::ChildResult& r) {
   ASSERT_FALSE(r.timed_out) << r.output;

@@ -46,18 +46,21 @@ std::string expect_runtime_error(Fn&& fn) {
 TEST(Timer, RunsOnceAfterTheInterval) {
   std::atomic<int> calls{0};
   Clock::time_point fired{};
-  Timer t(50ms, [&](int add) {
-    fired = Clock::now();
-    calls += add;
-  }, 1);
+  Timer t(
+      50ms,
+      [&](int add) {
+        fired = Clock::now();
+        calls += add;
+      },
+      1);
   EXPECT_FALSE(t.is_alive());
   const auto begin = Clock::now();
   t.start();
   EXPECT_TRUE(t.is_alive());
   EXPECT_TRUE(t.join(60s));
   EXPECT_EQ(calls.load(), 1);
-  EXPECT_GE(fired - begin, 50ms);     // never early
-  EXPECT_LT(fired - begin, 30s);      // generous: noisy shared VM
+  EXPECT_GE(fired - begin, 50ms);  // never early
+  EXPECT_LT(fired - begin, 30s);   // generous: noisy shared VM
   EXPECT_FALSE(t.is_alive());
   EXPECT_TRUE(t.finished());
 }
@@ -77,7 +80,8 @@ TEST(Timer, CancelBeforeFireNeverRuns) {
 TEST(Timer, CancelDestroysTheCallableOnTheCaller) {
   auto token = std::make_shared<int>(1);
   std::weak_ptr<int> watch = token;
-  Timer t(kLongDaemon, std::chrono::hours(1), [](std::shared_ptr<int>) {}, std::move(token));
+  Timer t(
+      kLongDaemon, std::chrono::hours(1), [](std::shared_ptr<int>) {}, std::move(token));
   t.start();
   EXPECT_FALSE(watch.expired());
   t.cancel();
@@ -115,7 +119,7 @@ TEST(Timer, CancelWhileRunningDoesNotStopIt) {
   });
   t.start();
   entered.wait();
-  t.cancel();              // too late: the callback is running
+  t.cancel();  // too late: the callback is running
   EXPECT_TRUE(t.is_alive());
   EXPECT_FALSE(t.join(0s));
   release.release();

@@ -38,9 +38,9 @@ namespace triad {
 
 // Python: threading.ExceptHookArgs (exc_type, exc_value, exc_traceback, thread).
 struct ExceptHookArgs {
-  std::exception_ptr exc_value;  // never null; std::rethrow_exception() to inspect
-  std::string exc_type;          // demangled dynamic type, e.g. "triad::ValueError"
-  std::string thread_name;       // the Thread's or the Timer's name
+  std::exception_ptr exc_value;               // never null; std::rethrow_exception() to inspect
+  std::string exc_type;                       // demangled dynamic type, e.g. "triad::ValueError"
+  std::string thread_name;                    // the Thread's or the Timer's name
   std::optional<std::uint64_t> thread_ident;  // ident of the OS thread it escaped from
   std::optional<ThreadHandle> thread;         // the Thread; empty for a Timer callback
 };

@@ -155,13 +155,12 @@ class Thread : public std::enable_shared_from_this<Thread> {
 
   // Callable form: the thread runs std::invoke(fn, args...) on decayed copies.
   template <class F, class... Args>
-    requires detail::thread_target<F, Args...>
+  requires detail::thread_target<F, Args...>
   explicit Thread(F&& fn, Args&&... args)
       : Thread(ThreadOptions{}, std::forward<F>(fn), std::forward<Args>(args)...) {}
 
   template <class F, class... Args>
-    requires detail::thread_target<F, Args...>
-  Thread(ThreadOptions options, F&& fn, Args&&... args)
+  requires detail::thread_target<F, Args...> Thread(ThreadOptions options, F&& fn, Args&&... args)
       : state_(std::make_shared<detail::TargetThreadState<std::decay_t<F>, std::decay_t<Args>...>>(
             std::move(options.name), options.daemon, std::forward<F>(fn),
             std::forward<Args>(args)...)) {}

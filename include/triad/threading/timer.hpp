@@ -68,14 +68,13 @@ class Timer {
   // Python: Timer(interval, function, args). `interval` is any std::chrono duration
   // (2s, 250ms, triad::seconds(0.5)). Throws ValueError for a NaN interval.
   template <class F, class... Args>
-    requires detail::thread_target<F, Args...>
-  Timer(seconds interval, F&& fn, Args&&... args)
+  requires detail::thread_target<F, Args...> Timer(seconds interval, F&& fn, Args&&... args)
       : Timer(ThreadOptions{}, interval, std::forward<F>(fn), std::forward<Args>(args)...) {}
 
   // With a name and/or daemon flag (Python: set t.name / t.daemon before start()).
   template <class F, class... Args>
-    requires detail::thread_target<F, Args...>
-  Timer(ThreadOptions options, seconds interval, F&& fn, Args&&... args)
+  requires detail::thread_target<F, Args...> Timer(ThreadOptions options, seconds interval, F&& fn,
+                                                   Args&&... args)
       : state_(std::make_shared<detail::TargetTimerState<std::decay_t<F>, std::decay_t<Args>...>>(
             std::move(options.name), options.daemon, interval, std::forward<F>(fn),
             std::forward<Args>(args)...)) {}

@@ -96,8 +96,8 @@ class ThreadState : public std::enable_shared_from_this<ThreadState> {
   // Reaping of the (joinable) OS thread of a triad-started thread: 0 = running, 1 = ended
   // and not yet pthread_join'ed, 2 = reaped or nothing to reap. Whoever moves it 1 -> 2 joins.
   std::atomic<std::uint8_t> reap{2};
-  ThreadState* reap_next = nullptr;        // the runtime's list of ended, unreaped threads
-  std::shared_ptr<ThreadState> reap_ref;   // (guarded by the meta lock)
+  ThreadState* reap_next = nullptr;       // the runtime's list of ended, unreaped threads
+  std::shared_ptr<ThreadState> reap_ref;  // (guarded by the meta lock)
 };
 
 template <class F, class... Args>
@@ -123,7 +123,7 @@ class TargetThreadState final : public ThreadState {
 // called as rvalues.
 template <class F, class... Args>
 concept thread_target = std::is_constructible_v<std::decay_t<F>, F> &&
-                        (std::is_constructible_v<std::decay_t<Args>, Args> && ...) &&
+                        (std::is_constructible_v<std::decay_t<Args>, Args>&&...) &&
                         std::is_invocable_v<std::decay_t<F>, std::decay_t<Args>...>;
 
 // Grants the runtime access to Thread's protected run().

@@ -38,7 +38,7 @@ class TimerState : public std::enable_shared_from_this<TimerState> {
   std::atomic<bool> finished{false};  // Python's Timer.finished.is_set()
   std::atomic<bool> counted{false};   // holds one of the exit logic's non-daemon timer counts
   std::atomic<TimerPhase> phase{TimerPhase::idle};  // changed under the timer service lock
-  CompletionFlag ended;                              // fired, cancelled or dropped
+  CompletionFlag ended;                             // fired, cancelled or dropped
 
   // Guarded by the timer service lock.
   bool cancel_before_start = false;
