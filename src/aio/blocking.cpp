@@ -1,0 +1,158 @@
+// The coroutine ParkingContext behind aio::blocking/wait/acquire/get/put
+// (include/triad/aio/blocking.hpp): a greenlet of the loop thread runs the blocking call.
+#include "triad/aio/blocking.hpp"
+
+#if TRIAD_AIO_HAVE_BLOCKING
+
+#include <atomic>
+
+#include "triad/aio/detail/loop_link.hpp"
+#include "triad/core/parking.hpp"
+#include "triad/green/greenlet.hpp"
+
+namespace triad::aio::detail {
+
+class BlockingCall final : public ParkingContext {
+ public:
+  BlockingCall(EventLoop& loop, void (*run)(void*), void* arg)
+      : loop_(&loop),
+        link_(loop.link()),
+        g_([this, run, arg] {
+          run(arg);  // never throws: the thunk catches
+        }) {}
+
+  void ref() noexcept { refs_.fetch_add(1, std::memory_order_relaxed); }
+  void unref() noexcept {
+    if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+  }
+
+  // Runs the call until it finishes or parks (loop thread).
+  void switch_in() noexcept {
+    ParkingContext* prev = exchange_parking_context(this);
+    try {
+      g_.switch_to();
+    } catch (...) {
+    }
+    exchange_parking_context(prev);
+    if (g_.dead() && !done_) {
+      done_ = true;
+      if (awaiter_ != nullptr) awaiter_->finished();
+    }
+  }
+  [[nodiscard]] bool done() const noexcept { return done_; }
+  void set_awaiter(BlockingAwaiter* a) noexcept { awaiter_ = a; }
+
+  // A cancellation: end the current park early (the primitive sees a timeout).
+  void interrupt() noexcept {
+    interrupted_ = true;
+    if (!parked_) return;
+    ref();
+    try {
+      loop_->schedule_callback([this] {
+        if (parked_ && node_->state.load(std::memory_order_acquire) == 0) {
+          result_ = ParkResult::timed_out;
+          switch_in();
+        }
+        unref();
+      });
+    } catch (...) {
+      unref();
+    }
+  }
+  [[nodiscard]] bool interrupted() const noexcept { return interrupted_; }
+
+  ParkResult park(WaitNode& node, Deadline deadline) override {
+    if (node.state.load(std::memory_order_acquire) == 1) return ParkResult::woken;
+    if (interrupted_ || deadline.expired()) return ParkResult::timed_out;
+    node_ = &node;
+    parked_ = true;
+    result_ = ParkResult::timed_out;
+    net::TimerHandle timer;
+    if (!deadline.is_never()) {
+      timer = loop_->reactor().call_at(deadline, [this] {
+        if (parked_ && node_->state.load(std::memory_order_acquire) == 0) {
+          result_ = ParkResult::timed_out;
+          switch_in();
+        }
+      });
+    }
+    // Back to the loop: the task stays suspended until on_unparked/timer/interrupt.
+    g_.parent()->switch_to();
+    parked_ = false;
+    timer.cancel();
+    return result_;
+  }
+
+  void unpark(WaitNode& node) noexcept override {
+    ref();
+    std::shared_ptr<LoopLink> link = link_;   // copy before the store: *this stays alive by ref
+    node.state.store(1, std::memory_order_release);  // last access to node
+    bool posted = false;
+    try {
+      posted = link->post([this] {
+        if (parked_ && node_->state.load(std::memory_order_acquire) == 1) {
+          result_ = ParkResult::woken;
+          switch_in();
+        }
+        unref();
+      });
+    } catch (...) {
+    }
+    if (!posted) unref();
+  }
+
+ private:
+  ~BlockingCall() override = default;
+
+  EventLoop* loop_;
+  std::shared_ptr<LoopLink> link_;
+  green::greenlet g_;
+  std::atomic<int> refs_{1};
+  BlockingAwaiter* awaiter_ = nullptr;
+  WaitNode* node_ = nullptr;
+  ParkResult result_ = ParkResult::timed_out;
+  bool parked_ = false;
+  bool done_ = false;
+  bool interrupted_ = false;
+};
+
+BlockingAwaiter::~BlockingAwaiter() {
+  if (call_ != nullptr) {
+    call_->set_awaiter(nullptr);
+    call_->unref();
+  }
+}
+
+bool BlockingAwaiter::await_suspend(std::coroutine_handle<> h) {
+  PromiseBase& t = current_task_or_throw();
+  call_ = new BlockingCall(t.loop_->self(), run_, arg_);
+  call_->set_awaiter(this);
+  on_cancel = &cancel_thunk;
+  task = &t;
+  call_->switch_in();
+  if (call_->done()) return false;  // finished without parking: no suspension
+  suspended_ = true;
+  t.suspend(h, this);
+  return true;
+}
+
+void BlockingAwaiter::finished() noexcept {
+  if (call_ != nullptr) interrupted_ = call_->interrupted();
+  if (!suspended_) return;
+  task->waiting_on_ = nullptr;
+  try {
+    task->loop_->schedule(task);
+  } catch (...) {
+  }
+}
+
+bool BlockingAwaiter::cancel_thunk(Suspension& s) noexcept {
+  auto& self = static_cast<BlockingAwaiter&>(s);
+  if (self.call_ == nullptr || self.call_->done()) return false;
+  self.call_->interrupt();
+  return true;  // the call returns (as a timeout); run_blocking raises CancelledError
+}
+
+}  // namespace triad::aio::detail
+
+#endif  // TRIAD_AIO_HAVE_BLOCKING
