@@ -12,3 +12,7 @@
 #include "triad/aio/timeout.hpp"
 #include "triad/aio/streams.hpp"
 #include "triad/aio/wait.hpp"
+
+#if TRIAD_AIO_HAVE_BLOCKING
+#include "triad/aio/blocking.hpp"
+#endif

@@ -290,19 +290,18 @@ void Transport::read_ready() noexcept {
   ReaderState& r = *reader_;
   for (;;) {
     if (closing_ || reading_paused_ || r.eof) return;
-    // Read straight into the reader's buffer.
+    // recv into a per-thread scratch buffer and append what came (resizing the reader's
+    // std::string first would zero 64 KiB per read).
     constexpr std::size_t kChunk = 64 * 1024;
-    const std::size_t old = r.buf.size();
-    try {
-      r.buf.resize(old + kChunk);
-    } catch (...) {
-      r.buf.resize(old);
-      lose(ENOMEM);
-      return;
-    }
-    const ssize_t n = ::recv(fd_, r.buf.data() + old, kChunk, 0);
+    static thread_local char scratch[kChunk];
+    const ssize_t n = ::recv(fd_, scratch, kChunk, 0);
     if (n > 0) {
-      r.buf.resize(old + static_cast<std::size_t>(n));
+      try {
+        r.buf.append(scratch, static_cast<std::size_t>(n));
+      } catch (...) {
+        lose(ENOMEM);
+        return;
+      }
       r.data.notify_all();
       if (r.size() > 2 * r.limit) {
         reading_paused_ = true;
@@ -310,7 +309,6 @@ void Transport::read_ready() noexcept {
       }
       if (static_cast<std::size_t>(n) == kChunk) continue;  // maybe more right now
     } else {
-      r.buf.resize(old);
       if (n == 0) {
         r.feed_eof();  // Python: eof_received -> feed_eof; the writer side stays usable
         return;
