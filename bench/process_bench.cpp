@@ -2,6 +2,7 @@
 //   Queue:     triad Queue<T>  vs  Boost.Interprocess message_queue, one producer process (the
 //              benchmark) to one consumer process, 8-byte and 1 KiB messages.
 //   Start:     Process(fork) start+join  vs  bare fork()+waitpid(); Process(spawn) start+join.
+//   Pool:      ProcessPoolExecutor(2) submit+result of a trivial task; map(chunksize=256).
 //   Ping-pong: Pipe() Connection send/recv round trip  vs  a raw pipe pair and a raw
 //              socketpair with 8-byte read/write.
 // Python's side: bench/compare/process.py. Results and commands: docs/bench/process.md.
@@ -14,8 +15,10 @@
 #include <boost/interprocess/ipc/message_queue.hpp>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "triad/process/connection.hpp"
+#include "triad/process/pool.hpp"
 #include "triad/process/process.hpp"
 #include "triad/process/queues.hpp"
 
@@ -189,6 +192,29 @@ void BM_PingPong_raw_socketpair(benchmark::State& state) {
   raw_ping_pong(state, to_child, to_parent);
 }
 BENCHMARK(BM_PingPong_raw_socketpair)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+int add_one(int x) { return x + 1; }
+
+void BM_Pool_submit_result(benchmark::State& state) {
+  tp::ProcessPoolExecutor pool(2);
+  int x = 0;
+  for (auto _ : state) x = pool.submit(add_one, x).result();
+  benchmark::DoNotOptimize(x);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_Pool_submit_result)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+void BM_Pool_map_chunksize256(benchmark::State& state) {
+  tp::ProcessPoolExecutor pool(2);
+  std::vector<int> xs(100'000);
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<int>(i);
+  for (auto _ : state) {
+    auto r = pool.map(add_one, xs, 256);
+    benchmark::DoNotOptimize(r.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(xs.size()));
+}
+BENCHMARK(BM_Pool_map_chunksize256)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

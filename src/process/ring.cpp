@@ -30,7 +30,7 @@ constexpr std::size_t round8(std::size_t n) noexcept { return (n + 7) & ~std::si
 // other side is usually about to publish (none on a single CPU, where spinning only delays it).
 template <class Pred>
 bool spin_for(Pred pred) noexcept {
-  static const int iters = ::sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 4000 : 0;
+  static const int iters = ::sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 200 : 0;
   for (int i = 0; i < iters; ++i) {
     if (pred()) return true;
     triad::detail::cpu_relax();
@@ -155,13 +155,15 @@ void Ring::write_frame(std::uint32_t kind, const char* a, std::size_t an, const 
 // load of the sleeper's flag (the sleeper stores the flag, then reloads the commit word).
 // On the hot path (a whole message) that ordering comes from the producer lock's release,
 // an atomic exchange between the two, which is a full barrier on x86 and keeps a release
-// store before a later seq_cst load on ARMv8; elsewhere a seq_cst fence provides it.
+// store before a later seq_cst load on ARMv8; elsewhere the store itself is a seq_cst
+// exchange.
 void Ring::commit(bool counts, bool wake_now) noexcept {
   if (counts) ++pcount_;
-  h_->commit.store(pack(ptail_, pcount_), std::memory_order_release);
   if (wake_now) {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    h_->commit.exchange(pack(ptail_, pcount_), std::memory_order_seq_cst);
     wake_consumer();
+  } else {
+    h_->commit.store(pack(ptail_, pcount_), std::memory_order_release);
   }
 }
 
@@ -266,10 +268,11 @@ bool Ring::lock_consumer(bool block, Deadline d) {
 void Ring::advance(std::size_t bytes, bool counts, bool wake_now) noexcept {
   chead_ = (chead_ + bytes) & kByteMask;
   if (counts) ++ccount_;
-  h_->consumed.store(pack(chead_, ccount_), std::memory_order_release);
   if (wake_now) {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    h_->consumed.exchange(pack(chead_, ccount_), std::memory_order_seq_cst);
     wake_producer();
+  } else {
+    h_->consumed.store(pack(chead_, ccount_), std::memory_order_release);
   }
 }
 

@@ -385,7 +385,9 @@ void Barrier::abort() {
   detail::robust_release(s_->mutex);
 }
 
-std::size_t Barrier::n_waiting() const noexcept { return s_->broken ? 0 : s_->count; }
+std::size_t Barrier::n_waiting() const noexcept {
+  return s_->broken.load(std::memory_order_relaxed) ? 0 : s_->count.load(std::memory_order_relaxed);
+}
 
 bool Barrier::broken() const noexcept { return s_->broken != 0; }
 

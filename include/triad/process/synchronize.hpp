@@ -251,9 +251,10 @@ class Barrier {
   struct State {
     detail::RobustWord mutex;
     std::atomic<std::uint32_t> generation{0};  // futex word
-    std::uint32_t count = 0;
-    std::uint32_t broken = 0;
-    std::uint32_t reset_generation = UINT32_MAX;
+    // Written under `mutex`; atomic because n_waiting()/broken() read them without it.
+    std::atomic<std::uint32_t> count{0};
+    std::atomic<std::uint32_t> broken{0};
+    std::atomic<std::uint32_t> reset_generation{UINT32_MAX};
   };
   void lock_state();
   void bump_and_wake();

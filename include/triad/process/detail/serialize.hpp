@@ -48,7 +48,7 @@ class StringOutputArchive
       : cereal::OutputArchive<StringOutputArchive, cereal::AllowEmptyClassElision>(this),
         out_(&out) {}
   void saveBinary(const void* data, std::size_t size) {
-    out_->append(static_cast<const char*>(data), size);
+    if (size) out_->append(static_cast<const char*>(data), size);
   }
 
  private:
@@ -67,6 +67,7 @@ class CheckedInputArchive
     if (size > left_)
       throw ValueError("corrupted message: it ends " + std::to_string(size - left_) +
                        " bytes too early");
+    if (size == 0) return;  // data may be null for an empty container
     std::memcpy(data, p_, size);
     p_ += size;
     left_ -= size;
