@@ -1,5 +1,6 @@
 // Awaiting the foundation primitives (triad::Event, Lock, Semaphore, Queue...) from a task,
 // without blocking the loop — DESIGN principle 2 for coroutines.
+// Python: await event.wait() / lock.acquire() / queue.get() (here on triad's primitives).
 //
 // Python (asyncio's own primitives)        triad::aio with the foundation primitives
 // await event.wait()                       co_await aio::wait(event)            (triad::Event)

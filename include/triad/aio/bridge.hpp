@@ -1,6 +1,7 @@
 // Bridges between the event loop and OS threads: awaiting any triad::Future, to_thread and
 // run_in_executor (Python: await asyncio.wrap_future(f), asyncio.to_thread,
 // loop.run_in_executor).
+// Python: asyncio.wrap_future, asyncio.to_thread, loop.run_in_executor.
 //
 // Python                                        triad::aio
 // await asyncio.wrap_future(cf)                 co_await cf      (any triad::Future<T>: pools,

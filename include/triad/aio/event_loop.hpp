@@ -1,5 +1,6 @@
 // EventLoop: runs coroutines, callbacks and timers on one OS thread (Python: asyncio's event
 // loop), on the shared triad::net::Reactor.
+// Python: asyncio.AbstractEventLoop / BaseEventLoop, asyncio.run, get_running_loop, get_event_loop.
 //
 // Python                                         triad::aio
 // asyncio.run(main())                            triad::aio::run(main())  (or run(main): a function)

@@ -1,4 +1,5 @@
 // Future<T>: a result that will be set later by someone on the loop (Python: asyncio.Future).
+// Python: asyncio.Future.
 //
 // Python                                   triad::aio
 // fut = loop.create_future()               Future<int> fut = loop.create_future<int>();

@@ -1,4 +1,5 @@
 // gather: run awaitables concurrently and collect their results (Python: asyncio.gather).
+// Python: asyncio.gather.
 //
 // Python                                          triad::aio
 // a, b = await asyncio.gather(f(), g())           auto [a, b] = co_await gather(f(), g());

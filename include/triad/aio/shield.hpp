@@ -1,4 +1,5 @@
 // shield: protect an awaitable from cancellation (Python: asyncio.shield).
+// Python: asyncio.shield.
 //
 // Python                                   triad::aio
 // res = await asyncio.shield(something())  auto res = co_await shield(something());

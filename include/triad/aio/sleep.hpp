@@ -1,4 +1,5 @@
 // sleep: suspend the current task for a while (Python: asyncio.sleep).
+// Python: asyncio.sleep.
 //
 // Python                                   triad::aio
 // await asyncio.sleep(1.5)                 co_await sleep(triad::seconds(1.5));   (or 1500ms)

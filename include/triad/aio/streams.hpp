@@ -1,5 +1,6 @@
 // Streams: async TCP (and Unix) connections (Python: asyncio.open_connection, start_server,
 // StreamReader, StreamWriter).
+// Python: asyncio.open_connection, start_server, StreamReader, StreamWriter, Server.
 //
 // Python                                          triad::aio
 // r, w = await asyncio.open_connection(h, p)      auto [r, w] = co_await open_connection("127.0.0.1", 8888);

@@ -1,5 +1,6 @@
 // Task<T>: a coroutine (Python: a coroutine object from `async def`), and TaskHandle<T>: a
 // coroutine scheduled on an event loop (Python: asyncio.Task).
+// Python: coroutine objects (async def) and asyncio.Task.
 //
 // Python                                     triad::aio
 // async def f() -> int: ...                  Task<int> f() { ...; co_return 42; }

@@ -1,4 +1,5 @@
 // TaskGroup: structured concurrency (Python 3.11: asyncio.TaskGroup).
+// Python: asyncio.TaskGroup, ExceptionGroup.
 //
 // Python                                          triad::aio
 // async with asyncio.TaskGroup() as tg:           co_await task_group([&](TaskGroup& tg) -> Task<void> {

@@ -1,5 +1,6 @@
 // timeout: a time limit on a block of awaits inside the current task (Python 3.11:
 // `async with asyncio.timeout(delay)`), and wait_for (Python: asyncio.wait_for).
+// Python: asyncio.timeout, asyncio.timeout_at, asyncio.Timeout, asyncio.wait_for.
 //
 // Python                                          triad::aio
 // async with asyncio.timeout(2):                  co_await timeout(2s).run(body());

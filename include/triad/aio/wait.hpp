@@ -1,5 +1,6 @@
 // wait and as_completed: wait for some of a set of tasks (Python: asyncio.wait,
 // asyncio.as_completed).
+// Python: asyncio.wait, asyncio.as_completed, FIRST_COMPLETED / FIRST_EXCEPTION / ALL_COMPLETED.
 //
 // Python                                               triad::aio
 // done, pending = await asyncio.wait(aws)              auto [done, pending] = co_await wait(hs);
