@@ -51,7 +51,8 @@ def start_join(method, n):
     return (time.perf_counter() - t0) / n
 
 
-def echo(conn):
+def echo(conn, other):
+    other.close()  # the parent's end, inherited by fork: else EOF never comes
     try:
         while True:
             conn.send(conn.recv())
@@ -61,7 +62,7 @@ def echo(conn):
 
 def ping_pong(n=5_000):
     a, b = mp.Pipe()
-    p = mp.Process(target=echo, args=(b,))
+    p = mp.Process(target=echo, args=(b, a))
     p.start()
     b.close()
     t0 = time.perf_counter()
