@@ -1,5 +1,5 @@
-// wait, as_completed, shield (include/triad/aio/wait.hpp, shield.hpp): ports of the WaitTests,
-// as_completed and shield tests of test_asyncio/test_tasks.py.
+// wait, as_completed (include/triad/aio/wait.hpp): ports of the WaitTests and as_completed
+// tests of test_asyncio/test_tasks.py.
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -132,32 +132,6 @@ TEST(AsCompleted, Timeout) {
     EXPECT_EQ(first.result(), 1);
     EXPECT_THROW(co_await it.next(), triad::TimeoutError);
     hs[1].cancel();
-  }());
-}
-
-TEST(Shield, OuterCancelledInnerContinues) {
-  aio::EventLoop loop;
-  aio::TaskHandle<int> inner;
-  // A named lambda: a coroutine lambda's captures live in the lambda object, which
-  // must outlive the task.
-  auto outer_body = [&]() -> aio::Task<int> {
-    inner = aio::create_task(value_after(5, 20));
-    co_return co_await aio::shield(inner);
-  };
-  auto outer = loop.create_task(outer_body());
-  loop.call_later(2ms, [&] { outer.cancel(); });
-  EXPECT_THROW(loop.run_until_complete(outer), triad::CancelledError);
-  EXPECT_FALSE(inner.cancelled());
-  EXPECT_EQ(loop.run_until_complete(inner), 5);
-}
-
-TEST(Shield, InnerCancelledPropagates) {
-  aio::run([]() -> aio::Task<void> {
-    auto inner = aio::create_task(value_after(5, 100000));
-    auto s = aio::shield(inner);
-    inner.cancel();
-    EXPECT_THROW(co_await s, triad::CancelledError);
-    EXPECT_EQ(co_await aio::shield(value_after(6, 1)), 6);
   }());
 }
 
