@@ -43,8 +43,9 @@ constexpr std::array kLessonTable{
     LessonEntry{"S33", Lesson::green_threads}, LessonEntry{"S34", Lesson::green_threads},
     LessonEntry{"S30", Lesson::green_threads}, LessonEntry{"S03", Lesson::green_threads},
     LessonEntry{"S04", Lesson::green_threads},
-    // asyncio (seed 004)
-    LessonEntry{"S35", Lesson::asyncio},
+    // asyncio (seed 004; S35b and S35c are variants of S35)
+    LessonEntry{"S35", Lesson::asyncio}, LessonEntry{"S35b", Lesson::asyncio},
+    LessonEntry{"S35c", Lesson::asyncio},
     // IO models (seeds 002, 004)
     LessonEntry{"S27", Lesson::io_models}, LessonEntry{"S36", Lesson::io_models},
     // scheduling (seed 002)

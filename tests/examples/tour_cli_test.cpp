@@ -113,9 +113,12 @@ TEST(TourCli, ListShowsLessonsAndHeadings) {
   std::ostringstream out;
   std::ostringstream err;
   EXPECT_EQ(tour::tour_main(a, out, err), 0);
-  EXPECT_NE(out.str().find("more scenarios:\n  X01  测试 — A passing test scenario  (seed none)"),
-            std::string::npos)
-      << out.str();
+  const std::string text = out.str();
+  const auto more = text.find("\nmore scenarios:\n");
+  ASSERT_NE(more, std::string::npos) << text;
+  EXPECT_NE(text.find("\n  X01  测试 — A passing test scenario  (seed none)\n", more), std::string::npos)
+      << text;
+  EXPECT_LT(text.find("threads:\n  S16  "), more) << text;
 }
 
 TEST(TourCli, RunPrintsHeadingsOutputAndSummary) {
