@@ -11,7 +11,8 @@ CONNS=${2:-500}
 SECS=${3:-5}
 ROUNDS=${4:-3}
 LOAD=/tmp/echoload
-[ -x $LOAD ] || gcc -O2 -o $LOAD /work/shared/tools/echoload.c
+SHARED=${SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
+[ -x $LOAD ] || gcc -O2 -o $LOAD "$SHARED/tools/echoload.c"
 TCK=$(getconf CLK_TCK)
 PORT=${PORT:-25000}
 run() {  # name, binary, args after the port...
