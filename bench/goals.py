@@ -11,3 +11,121 @@ def goal(name, op, target, unit=""):
         GOALS.append({"name": name, "value": fn, "op": op, "target": target, "unit": unit})
         return fn
     return register
+
+
+# ---- Foundation (issue 2) ----
+@goal("ThreadPoolExecutor submit+result of 10^6 tasks", ">=", 5.0, "M tasks/s")
+def _(R):
+    return R.rate("futures", "BM_Pool_SubmitThenResult/1000000/0") / 1e6
+
+
+@goal("… vs Python's ThreadPoolExecutor", ">=", 80, "×")
+def _(R):
+    return R.rate("futures", "BM_Pool_SubmitThenResult/1000000/0") / R.py(
+        "futures", r'"submit_then_result_tasks_per_s_median": ([\d.e+]+)')
+
+
+@goal("… vs a oneTBB task_group (no futures)", ">=", 0.7, "×")
+def _(R):
+    return R.rate("futures", "BM_Pool_SubmitThenResult/1000000/0") / R.rate(
+        "futures", "BM_TbbTaskGroup_Run")
+
+
+@goal("ThreadPoolExecutor, one task in flight: round trip", "<=", 10, "µs")
+def _(R):
+    return R.ns("futures", "BM_Pool_RoundTrip") / 1e3
+
+
+@goal("Uncontended Lock acquire+release vs std::mutex", "<=", 1.5, "×")
+def _(R):
+    return R.ns("threading", "BM_Lock_Uncontended") / R.ns("threading", "BM_StdMutex_Uncontended")
+
+
+@goal("Semaphore release, no waiter, vs std::counting_semaphore (which makes a syscall)", "<=", 1.0, "×")
+def _(R):
+    return R.ns("threading", "BM_Semaphore_AcquireRelease0to1") / R.ns(
+        "threading", "BM_StdCountingSemaphore_AcquireRelease0to1")
+
+
+@goal("Queue between two threads vs Python's queue.Queue", ">=", 30, "×")
+def _(R):
+    return R.rate("queue", "BM_Queue_SPSC_Unbounded") / (
+        R.py("queue", r"^Queue_SPSC_Unbounded\s+([\d.]+) k msgs/s") * 1e3)
+
+
+@goal("Event set/wait ping-pong vs std::condition_variable ping-pong", "<=", 1.0, "×")
+def _(R):
+    return R.ns("threading", "BM_Event_PingPong") / R.ns("threading", "BM_StdConditionVariable_PingPong")
+
+
+@goal("Thread start+join vs std::thread (interleaved in one benchmark)", "<=", 1.2, "×")
+def _(R):
+    return R.row("thread", "BM_StartJoin_Interleaved")["ratio"]
+
+
+# ---- Processes (issue 3) ----
+@goal("process Queue, 8-byte values, one producer to one consumer process", ">=", 20, "M msgs/s")
+def _(R):
+    return R.rate("process", "BM_Queue8B_triad") / 1e6
+
+
+@goal("process Queue, 1 KiB values", ">=", 5, "M msgs/s")
+def _(R):
+    return R.rate("process", "BM_Queue1KiB_triad") / 1e6
+
+
+@goal("process Queue 8 B vs Boost.Interprocess message_queue", ">=", 2, "×")
+def _(R):
+    return R.rate("process", "BM_Queue8B_triad") / R.rate("process", "BM_Queue8B_boost_message_queue")
+
+
+@goal("process Queue 1 KiB vs Boost.Interprocess message_queue", ">=", 2, "×")
+def _(R):
+    return R.rate("process", "BM_Queue1KiB_triad") / R.rate("process", "BM_Queue1KiB_boost_message_queue")
+
+
+@goal("ProcessPoolExecutor submit+result", ">=", 500, "k tasks/s")
+def _(R):
+    return R.rate("process", "BM_Pool_submit_result") / 1e3
+
+
+@goal("Process start+join with fork vs bare fork+waitpid", "<=", 1.5, "×")
+def _(R):
+    return R.ns("process", "BM_StartJoin_triad_fork") / R.ns("process", "BM_StartJoin_bare_fork_waitpid")
+
+
+@goal("Process start+join with spawn", "<=", 10, "ms")
+def _(R):
+    return R.ns("process", "BM_StartJoin_triad_spawn") / 1e6
+
+
+@goal("Pipe ping-pong vs a raw pipe ping-pong", "<=", 1.2, "×")
+def _(R):
+    return R.ns("process", "BM_PingPong_triad_Pipe") / R.ns("process", "BM_PingPong_raw_pipe")
+
+
+# ---- Green threads (issue 4) ----
+@goal("greenlet switch vs a raw Boost.Context switch", "<=", 1.3, "×")
+def _(R):
+    return R.ns("green", "BM_GreenletSwitch") / R.ns("green", "BM_RawBoostContextSwitch")
+
+
+@goal("sleep(0) through the hub", "<=", 50, "ns")
+def _(R):
+    return R.ns("green", "BM_HubSleep0")
+
+
+@goal("green spawn+join", "<=", 300, "ns")
+def _(R):
+    return R.ns("green", "BM_SpawnJoin")
+
+
+# ---- asyncio (issue 5) ----
+@goal("aio create_task+gather of tasks that sleep(0)", ">=", 7, "M tasks/s")
+def _(R):
+    return R.rate("aio", "BM_AioCreateTaskGather/100000") / 1e6
+
+
+@goal("co_await of a coroutine that completes at once", "<=", 5, "ns")
+def _(R):
+    return R.ns("aio", "BM_AioAwaitImmediate")

@@ -98,7 +98,8 @@ def main():
     w("every anchor ran on this machine in one run; each number is the **median of "
       f"{reps} repetitions**. A goal a layer misses is shown as missed.\n")
     w("## Machine\n")
-    w(f"- CPU: {sh('lscpu | sed -n \"s/^Model name: *//p\"')}, {os.cpu_count()} cores (a shared VM)")
+    cpu = sh("lscpu | sed -n 's/^Model name: *//p'")
+    w(f"- CPU: {cpu}, {os.cpu_count()} cores (a shared VM)")
     w(f"- Kernel: {platform.release()}; compiler: {sh('g++ --version | head -1')}")
     w(f"- Python anchors: {sh('/usr/bin/python3 --version')} (Debian, with gevent, greenlet, uvloop)")
     w("- Build: `cmake --preset release` (RelWithDebInfo, -O2)\n")
