@@ -224,10 +224,15 @@ EventLoop* detail::exchange_current_loop(EventLoop* loop) noexcept {
   return std::exchange(tl_current_loop, loop);
 }
 
+namespace {
+std::atomic<std::uint64_t> g_next_loop_id{1};
+}  // namespace
+
 EventLoop::EventLoop(net::Backend backend)
     : own_reactor_(std::make_unique<net::Reactor>(backend)),
       link_(std::make_shared<detail::LoopLink>()) {
   reactor_ = own_reactor_.get();
+  loop_id_ = g_next_loop_id.fetch_add(1, std::memory_order_relaxed);
   link_->loop = this;
   ready_.reserve(64);
   batch_.reserve(64);

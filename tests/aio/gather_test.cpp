@@ -139,3 +139,17 @@ TEST(Gather, FuturesToo) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Gather, ChildrenStartInArgumentOrder) {
+  std::vector<int> order;
+  auto child = [&](int id) -> aio::Task<void> {
+    order.push_back(id);
+    co_return;
+  };
+  aio::run([&]() -> aio::Task<void> { co_await aio::gather(child(1), child(2), child(3)); }());
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3}));
+}
+
+}  // namespace

@@ -201,6 +201,9 @@ class EventLoop : public detail::LoopBase {
   // A link other threads can use to post to this loop for as long as it lives.
   [[nodiscard]] std::shared_ptr<detail::LoopLink> link() const noexcept { return link_; }
 
+  // A process-unique id (addresses of closed loops get reused).
+  [[nodiscard]] std::uint64_t loop_id() const noexcept { return loop_id_; }
+
   // The Reactor under the loop (for IO awaitables).
   using LoopBase::reactor;
 
@@ -223,6 +226,7 @@ class EventLoop : public detail::LoopBase {
   detail::PromiseBase* tasks_head_ = nullptr;
   std::size_t pending_tasks_ = 0;
   std::uint64_t next_task_id_ = 1;
+  std::uint64_t loop_id_ = 0;
   std::atomic<bool> closed_{false};
   bool running_ = false;
   bool stopping_ = false;

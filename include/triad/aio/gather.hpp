@@ -175,15 +175,18 @@ std::vector<handle_of_t<A>> ensure_all(std::vector<A>&& aws) {
 }  // namespace detail
 
 // Python: asyncio.gather(*aws). See the header comment.
+// (Children are scheduled in argument order: a braced list fixes the evaluation order.)
 template <class... A>
   requires(sizeof...(A) > 0)
 auto gather(A&&... aws) {
-  return create_task(detail::gather_tuple(detail::ensure_future(std::forward<A>(aws))...));
+  std::tuple<detail::handle_of_t<A>...> hs{detail::ensure_future(std::forward<A>(aws))...};
+  return create_task(std::apply([](auto&... h) { return detail::gather_tuple(h...); }, hs));
 }
 // Python: asyncio.gather(*aws, return_exceptions=True).
 template <class... A>
 auto gather(return_exceptions_t, A&&... aws) {
-  return create_task(detail::gather_outcomes(detail::ensure_future(std::forward<A>(aws))...));
+  std::tuple<detail::handle_of_t<A>...> hs{detail::ensure_future(std::forward<A>(aws))...};
+  return create_task(std::apply([](auto&... h) { return detail::gather_outcomes(h...); }, hs));
 }
 // Python: asyncio.gather(*list_of_aws).
 template <class A>
