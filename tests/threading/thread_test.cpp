@@ -750,9 +750,20 @@ int forked_child_checks(const ThreadHandle& blocked, Timer& pending) {
 }
 
 TEST(ThreadFork, ChildKeepsOnlyTheForkingThreadAsMain) {
+  // Fork only once the other threads are idle in triad's own waits: a thread still starting
+  // may hold runtime-internal locks (GCC 12's ASan thread registry is not fork-safe), which
+  // would deadlock the child's first pthread_create.
   Gate gate;
-  Thread blocked([&] { gate.wait(); });
+  std::latch running(1);
+  Thread blocked([&] {
+    running.count_down();
+    gate.wait();
+  });
   blocked.start();
+  running.wait();
+  Timer warm_up(0s, [] {});  // starts the shared timer thread and waits until it is idle
+  warm_up.start();
+  ASSERT_TRUE(warm_up.join(30s));
   Timer pending(kLongDaemon, std::chrono::hours(1), [] {});
   pending.start();
   const pid_t pid = fork();
