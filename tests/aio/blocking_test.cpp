@@ -27,7 +27,7 @@ TEST(Blocking, EventSetFromAnotherThreadWhileTheLoopRuns) {
   auto ticker = [&]() -> aio::Task<void> {
     for (int i = 0; i < 5; ++i) {
       ++ticks;
-      co_await aio::sleep(0s);
+      co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     }
     setter = std::thread([&] { ev.set(); });
   };
@@ -148,7 +148,7 @@ TEST(Blocking, ManyConcurrentWaitersOneSet) {
   auto body = [&]() -> aio::Task<int> {
     std::vector<aio::TaskHandle<bool>> hs;
     for (int i = 0; i < 50; ++i) hs.push_back(aio::create_task(waiter()));
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     th = std::thread([&] { ev.set(); });
     auto rs = co_await aio::gather(std::move(hs));
     int n = 0;

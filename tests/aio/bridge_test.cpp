@@ -56,7 +56,7 @@ TEST(Bridge, LoopKeepsRunningWhileAwaiting) {
   auto tick = [&]() -> aio::Task<void> {
     for (int i = 0; i < 3; ++i) {
       ++ticks;
-      co_await aio::sleep(0s);
+      co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     }
     release.set();  // only the loop can release the worker: proves it kept running
   };

@@ -105,7 +105,7 @@ TEST(EventLoop, RunErrors) {
 
 TEST(EventLoop, StoppedBeforeCompletion) {
   aio::EventLoop loop;
-  auto t = loop.create_task([]() -> aio::Task<void> { co_await aio::sleep(triad::forever); }());
+  auto t = loop.create_task([]() -> aio::Task<void> { co_await aio::sleep(triad::forever); }());  // ok-sleep: never ends by itself; the test cancels it
   loop.call_soon([&] { loop.stop(); });
   try {
     loop.run_until_complete(t);
@@ -145,7 +145,7 @@ TEST(EventLoop, LoopsOnSeveralThreadsAreIndependent) {
   for (int i = 0; i < 4; ++i) {
     ts.emplace_back([&, i] {
       sum += aio::run([](int v) -> aio::Task<int> {
-        co_await aio::sleep(1ms);
+        co_await aio::sleep(1ms);  // ok-sleep: timed tasks on one event loop; their order and timeouts are the subject
         co_return v;
       }(i));
     });

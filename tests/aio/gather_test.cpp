@@ -15,11 +15,11 @@ using namespace std::chrono_literals;
 namespace {
 
 aio::Task<int> value_after(int v, int ms) {
-  co_await aio::sleep(std::chrono::milliseconds(ms));
+  co_await aio::sleep(std::chrono::milliseconds(ms));  // ok-sleep: timed tasks on one event loop; their order and timeouts are the subject
   co_return v;
 }
 aio::Task<void> fail_after(int ms) {
-  co_await aio::sleep(std::chrono::milliseconds(ms));
+  co_await aio::sleep(std::chrono::milliseconds(ms));  // ok-sleep: timed tasks on one event loop; their order and timeouts are the subject
   throw std::runtime_error("child failed");
 }
 aio::Task<void> nothing() { co_return; }
@@ -92,7 +92,7 @@ TEST(Gather, CancellingGatherCancelsChildren) {
     auto a = aio::create_task(value_after(1, 100000));
     auto b = aio::create_task(value_after(2, 100000));
     auto g = aio::gather(a, b);
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     EXPECT_TRUE(g.cancel());
     EXPECT_THROW(co_await g, triad::CancelledError);
     EXPECT_TRUE(a.cancelled());

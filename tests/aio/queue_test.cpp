@@ -52,7 +52,7 @@ TEST(AioQueue, CancelledGetterLosesNothing) {
   auto body = [&]() -> aio::Task<void> {
     auto a = aio::create_task(q.get());
     auto b = aio::create_task(q.get());
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     q.put_nowait("x");  // wakes a
     a.cancel();         // a is cancelled before taking it: b gets the item
     EXPECT_THROW(co_await a, triad::CancelledError);

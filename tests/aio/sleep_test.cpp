@@ -62,7 +62,7 @@ TEST(Sleep, ShorterDelaysWakeFirst) {
 
 TEST(Sleep, CancelledSleepLeavesNoTimer) {
   aio::EventLoop loop;
-  auto t = loop.create_task([]() -> aio::Task<void> { co_await aio::sleep(1000s); }());
+  auto t = loop.create_task([]() -> aio::Task<void> { co_await aio::sleep(1000s); }());  // ok-sleep: never ends by itself; the test cancels it
   loop.call_soon([&] { t.cancel(); });
   EXPECT_THROW(loop.run_until_complete(t), triad::CancelledError);
   EXPECT_EQ(loop.reactor().timer_count(), 0U);
@@ -71,7 +71,7 @@ TEST(Sleep, CancelledSleepLeavesNoTimer) {
 TEST(Sleep, InsideAnInlineAwaitedCoroutine) {
   // The sleep suspends the task that awaits the coroutine inline.
   aio::EventLoop loop;
-  auto direct = []() -> aio::Task<void> { co_await aio::sleep(0s); };
+  auto direct = []() -> aio::Task<void> { co_await aio::sleep(0s); };  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
   auto outer = [&]() -> aio::Task<void> {
     auto t = direct();
     co_await t;
@@ -81,7 +81,7 @@ TEST(Sleep, InsideAnInlineAwaitedCoroutine) {
 }
 
 TEST(Sleep, OutsideATaskIsRuntimeError) {
-  auto direct = []() -> aio::Task<void> { co_await aio::sleep(0s); };
+  auto direct = []() -> aio::Task<void> { co_await aio::sleep(0s); };  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
   auto t = direct();
   // Resuming the frame by hand (no loop, no task): sleep raises, the exception is carried.
   auto h = t.release();

@@ -127,7 +127,7 @@ TEST(StreamReader, ConcurrentReadIsRuntimeError) {
   run([]() -> aio::Task<void> {
     aio::StreamReader r;
     auto first = aio::create_task(r.read(1));
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     try {
       co_await r.read(1);
       ADD_FAILURE();
@@ -143,7 +143,7 @@ TEST(StreamReader, ExceptionIsRaisedByReads) {
   run([]() -> aio::Task<void> {
     aio::StreamReader r;
     auto reader = aio::create_task(r.readline());
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     r.set_exception(std::make_exception_ptr(triad::ValueError("broken")));
     EXPECT_THROW(co_await reader, triad::ValueError);
     EXPECT_THROW(co_await r.read(1), triad::ValueError);
@@ -155,7 +155,7 @@ TEST(StreamReader, CancelledReadKeepsBuffer) {
     aio::StreamReader r;
     r.feed_data("ab");
     auto t = aio::create_task(r.readexactly(3));
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     t.cancel();
     EXPECT_THROW(co_await t, triad::CancelledError);
     EXPECT_EQ(r.buffered(), 2U);
@@ -308,7 +308,7 @@ TEST(Streams, ServeForeverEndsWhenCancelled) {
   run([]() -> aio::Task<void> {
     aio::Server srv = co_await aio::start_server(upper_echo, "127.0.0.1", 0);
     auto t = aio::create_task(srv.serve_forever());
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     t.cancel();
     EXPECT_THROW(co_await t, triad::CancelledError);
     EXPECT_FALSE(srv.is_serving());

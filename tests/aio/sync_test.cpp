@@ -19,7 +19,7 @@ TEST(AioLock, FifoAndRelease) {
   auto worker = [&](int id) -> aio::Task<void> {
     co_await lock.acquire();
     order.push_back(id);
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     lock.release();
   };
   auto body = [&]() -> aio::Task<void> {
@@ -37,7 +37,7 @@ TEST(AioLock, CancelledWaiterPassesTheWakeUp) {
     co_await lock.acquire();
     auto a = aio::create_task(lock.acquire());
     auto b = aio::create_task(lock.acquire());
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     lock.release();  // wakes a...
     a.cancel();      // ...which is cancelled before it runs: b must get the lock
     EXPECT_THROW(co_await a, triad::CancelledError);
@@ -53,7 +53,7 @@ TEST(AioLock, BoundToOneLoop) {
   auto hold = [&]() -> aio::Task<void> {
     co_await lock.acquire();
     auto w = aio::create_task(lock.acquire());
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     w.cancel();
     EXPECT_THROW(co_await w, triad::CancelledError);
   };
@@ -72,7 +72,7 @@ TEST(AioEvent, WaitSetClear) {
   auto body = [&]() -> aio::Task<void> {
     auto a = aio::create_task(waiter());
     auto b = aio::create_task(waiter());
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     EXPECT_EQ(woken, 0);
     ev.set();
     co_await aio::gather(a, b);
@@ -112,7 +112,7 @@ TEST(AioSemaphore, CancelledAfterWakeGivesThePermitBack) {
   auto body = [&]() -> aio::Task<void> {
     auto a = aio::create_task(sem.acquire());
     auto b = aio::create_task(sem.acquire());
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     sem.release();  // wakes a
     a.cancel();
     EXPECT_THROW(co_await a, triad::CancelledError);

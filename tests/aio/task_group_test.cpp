@@ -13,11 +13,11 @@ using namespace std::chrono_literals;
 namespace {
 
 aio::Task<int> value_after(int v, int ms) {
-  co_await aio::sleep(std::chrono::milliseconds(ms));
+  co_await aio::sleep(std::chrono::milliseconds(ms));  // ok-sleep: timed tasks on one event loop; their order and timeouts are the subject
   co_return v;
 }
 aio::Task<void> fail_after(int ms, std::string what) {
-  co_await aio::sleep(std::chrono::milliseconds(ms));
+  co_await aio::sleep(std::chrono::milliseconds(ms));  // ok-sleep: timed tasks on one event loop; their order and timeouts are the subject
   throw std::runtime_error(what);
 }
 
@@ -42,7 +42,7 @@ TEST(TaskGroup, FailingChildCancelsSiblingsAndBody) {
         slow = tg.create_task(value_after(1, 100000));
         tg.create_task(fail_after(1, "boom"));
         try {
-          co_await aio::sleep(triad::forever);
+          co_await aio::sleep(triad::forever);  // ok-sleep: never ends by itself; the test cancels it
         } catch (const triad::CancelledError&) {
           body_cancelled = true;
           throw;
@@ -57,7 +57,7 @@ TEST(TaskGroup, FailingChildCancelsSiblingsAndBody) {
     EXPECT_TRUE(body_cancelled);
     EXPECT_TRUE(slow.cancelled());
     // The parent task is not left cancelled.
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
   }());
 }
 
@@ -69,7 +69,7 @@ TEST(TaskGroup, SeveralFailuresAreAllReported) {
         // A sibling that turns its cancellation into another error (Python's test_taskgroup_08).
         tg.create_task([]() -> aio::Task<void> {
           try {
-            co_await aio::sleep(triad::forever);
+            co_await aio::sleep(triad::forever);  // ok-sleep: never ends by itself; the test cancels it
           } catch (const triad::CancelledError&) {
           }
           throw std::runtime_error("b");
@@ -90,7 +90,7 @@ TEST(TaskGroup, BodyErrorCancelsChildren) {
     try {
       co_await aio::task_group([&](aio::TaskGroup& tg) -> aio::Task<void> {
         child = tg.create_task(value_after(1, 100000));
-        co_await aio::sleep(0s);
+        co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
         throw triad::ValueError("body");
       });
       ADD_FAILURE();

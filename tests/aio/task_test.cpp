@@ -84,7 +84,7 @@ TEST(TaskHandle, CreateTaskRunsConcurrently) {
   std::vector<int> order;
   auto worker = [&](int id, int delay_ms) -> aio::Task<int> {
     order.push_back(id);
-    co_await aio::sleep(std::chrono::milliseconds(delay_ms));
+    co_await aio::sleep(std::chrono::milliseconds(delay_ms));  // ok-sleep: timed tasks on one event loop; their order and timeouts are the subject
     order.push_back(10 + id);
     co_return id;
   };
@@ -139,7 +139,7 @@ TEST(TaskHandle, CancelWhileSleepingRaisesAtAwaitPoint) {
   std::string seen;
   auto sleeper = [&]() -> aio::Task<int> {
     try {
-      co_await aio::sleep(triad::forever);
+      co_await aio::sleep(triad::forever);  // ok-sleep: never ends by itself; the test cancels it
     } catch (const triad::CancelledError& e) {
       seen = e.what();
       throw;
@@ -158,10 +158,10 @@ TEST(TaskHandle, CancelCanBeSuppressed) {
   aio::EventLoop loop;
   auto stubborn = []() -> aio::Task<int> {
     try {
-      co_await aio::sleep(triad::forever);
+      co_await aio::sleep(triad::forever);  // ok-sleep: never ends by itself; the test cancels it
     } catch (const triad::CancelledError&) {
     }
-    co_await aio::sleep(0s);  // the cancellation was consumed
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop; the cancellation was consumed
     co_return 5;
   };
   auto t = loop.create_task(stubborn());
@@ -177,13 +177,13 @@ TEST(TaskHandle, CancelWhenReadyRaisesAtNextResume) {
   auto yielder = [&]() -> aio::Task<void> {
     for (;;) {
       ++steps;
-      co_await aio::sleep(0s);
+      co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     }
   };
   auto t = loop.create_task(yielder());
   auto canceller = [&]() -> aio::Task<void> {
-    co_await aio::sleep(0s);
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     t.cancel();
   };
   auto c = loop.create_task(canceller());
@@ -195,7 +195,7 @@ TEST(TaskHandle, CancelWhenReadyRaisesAtNextResume) {
 TEST(TaskHandle, CancelPropagatesToAwaitedTask) {
   aio::EventLoop loop;
   auto inner = loop.create_task([]() -> aio::Task<int> {
-    co_await aio::sleep(triad::forever);
+    co_await aio::sleep(triad::forever);  // ok-sleep: never ends by itself; the test cancels it
     co_return 1;
   }());
   auto outer = loop.create_task([](aio::TaskHandle<int> in) -> aio::Task<int> {
@@ -211,7 +211,7 @@ TEST(TaskHandle, AwaitedTaskIgnoringCancelGivesItsResult) {
   aio::EventLoop loop;
   auto inner = loop.create_task([]() -> aio::Task<int> {
     try {
-      co_await aio::sleep(triad::forever);
+      co_await aio::sleep(triad::forever);  // ok-sleep: never ends by itself; the test cancels it
     } catch (const triad::CancelledError&) {
     }
     co_return 9;
@@ -232,11 +232,11 @@ TEST(TaskHandle, DoneCallbacksRunOnTheLoopInOrder) {
   loop.run_until_complete(t);
   EXPECT_TRUE(log.empty() || log.size() == 2);
   // Callbacks are scheduled with call_soon: one more iteration runs them.
-  loop.run_until_complete(loop.create_task([]() -> aio::Task<void> { co_await aio::sleep(0s); }()));
+  loop.run_until_complete(loop.create_task([]() -> aio::Task<void> { co_await aio::sleep(0s); }()));  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
   EXPECT_EQ(log, (std::vector<std::string>{"a42", "b"}));
   // Added after done: scheduled at once.
   t.add_done_callback([&](aio::TaskHandle<int>&) { log.push_back("c"); });
-  loop.run_until_complete(loop.create_task([]() -> aio::Task<void> { co_await aio::sleep(0s); }()));
+  loop.run_until_complete(loop.create_task([]() -> aio::Task<void> { co_await aio::sleep(0s); }()));  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
   EXPECT_EQ(log.back(), "c");
 }
 
@@ -269,9 +269,9 @@ TEST(TaskHandle, PendingTasksAreCancelledAtClose) {
     aio::EventLoop loop;
     auto t = loop.create_task([](bool* f) -> aio::Task<void> {
       Cleanup c{f};
-      co_await aio::sleep(triad::forever);
+      co_await aio::sleep(triad::forever);  // ok-sleep: never ends by itself; the test cancels it
     }(&cleaned));
-    loop.run_until_complete(loop.create_task([]() -> aio::Task<void> { co_await aio::sleep(0s); }()));
+    loop.run_until_complete(loop.create_task([]() -> aio::Task<void> { co_await aio::sleep(0s); }()));  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     EXPECT_FALSE(t.done());
     loop.close();
     EXPECT_TRUE(t.cancelled());

@@ -12,7 +12,7 @@ using namespace std::chrono_literals;
 namespace {
 
 aio::Task<int> value_after(int v, int ms) {
-  co_await aio::sleep(std::chrono::milliseconds(ms));
+  co_await aio::sleep(std::chrono::milliseconds(ms));  // ok-sleep: timed tasks on one event loop; their order and timeouts are the subject
   co_return v;
 }
 
@@ -25,7 +25,7 @@ TEST(Timeout, ExpiresIntoTimeoutError) {
     EXPECT_TRUE(cm.expired());
     EXPECT_GE(loop.time() - t0, 0.015);
     // The task was uncancelled: later awaits work.
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     EXPECT_EQ(aio::current_task_name().empty(), false);
   }());
 }
@@ -117,9 +117,9 @@ TEST(WaitFor, ZeroTimeout) {
     EXPECT_THROW(co_await aio::wait_for(body(), 0s), triad::TimeoutError);
     EXPECT_FALSE(ran);  // Python: the coroutine never starts
     auto done = aio::create_task(value_after(2, 0));
-    co_await aio::sleep(0s);
-    co_await aio::sleep(0s);
-    co_await aio::sleep(0s);
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration, deterministic on one loop
     EXPECT_EQ(co_await aio::wait_for(done, 0s), 2);
   }());
 }

@@ -13,11 +13,11 @@ using namespace std::chrono_literals;
 namespace {
 
 aio::Task<int> value_after(int v, int ms) {
-  co_await aio::sleep(std::chrono::milliseconds(ms));
+  co_await aio::sleep(std::chrono::milliseconds(ms));  // ok-sleep: timed tasks on one event loop; their order and timeouts are the subject
   co_return v;
 }
 aio::Task<int> fail_after(int ms) {
-  co_await aio::sleep(std::chrono::milliseconds(ms));
+  co_await aio::sleep(std::chrono::milliseconds(ms));  // ok-sleep: timed tasks on one event loop; their order and timeouts are the subject
   throw std::runtime_error("failed");
 }
 

@@ -217,7 +217,7 @@ TEST_F(Monkey, KillInterruptsPatchedRead) {
     (void)::read(sv[0], &c, 1);
     ADD_FAILURE() << "read returned";
   });
-  tg::sleep();
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
   g.kill();
   EXPECT_TRUE(g.ready());
   EXPECT_TRUE(g.successful());

@@ -53,7 +53,7 @@ TEST(GreenParking, LockContendedBetweenGreenThreads) {
         lock.acquire();
         ++inside;
         max_inside = std::max(max_inside, inside);
-        tg::sleep();  // yield while holding the lock: the others must park on it
+        tg::sleep();  // ok-sleep: a yield while holding the lock, so the others must park on it
         --inside;
         lock.release();
       }
@@ -101,7 +101,7 @@ TEST(GreenParking, ThreadPoolFuturesWakeGreenThreads) {
   auto ticker = tg::spawn([&] {
     for (int k = 0; k < 5; ++k) {
       ++ticks;
-      tg::sleep();
+      tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
     }
   });
   for (int i = 0; i < 8; ++i) EXPECT_EQ(gs[static_cast<size_t>(i)].get(), i * i);
@@ -168,10 +168,10 @@ TEST(GreenParking, KillWhileParkedInPrimitive) {
   auto g = tg::spawn([&] {
     ev.wait();  // interrupted: returns (as a timeout), the kill is raised at the next switch
     returned = true;
-    tg::sleep();
+    tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
     ADD_FAILURE() << "kill not raised at the switch point";
   });
-  tg::sleep();
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
   g.kill();
   EXPECT_TRUE(g.ready());
   EXPECT_TRUE(g.successful());

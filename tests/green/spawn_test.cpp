@@ -39,7 +39,7 @@ TEST(Spawn, StartsInSpawnOrderWhenParentYields) {  // test__greenlet: start orde
   auto a = tg::spawn([&] { order.push_back(1); });
   auto b = tg::spawn([&] { order.push_back(2); });
   EXPECT_TRUE(order.empty());  // nothing runs until we yield
-  tg::sleep();
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
   EXPECT_EQ(order, (std::vector<int>{1, 2}));
   EXPECT_TRUE(a.ready());
   EXPECT_TRUE(b.ready());
@@ -72,7 +72,7 @@ TEST(Spawn, SleepZeroRoundRobins) {  // test__sleep0
   auto worker = [&](std::string name) {
     for (int i = 0; i < 3; ++i) {
       log.push_back(name + std::to_string(i));
-      tg::sleep();
+      tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
     }
   };
   auto a = tg::spawn(worker, std::string("a"));
@@ -92,7 +92,7 @@ TEST(Spawn, KillRaisesGreenletExitInside) {  // test__greenlet: test_kill
     tg::sleep(triad::seconds(30));  // ok-sleep: killed long before it ends
     after = true;
   });
-  tg::sleep();  // let it start
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
   EXPECT_TRUE(static_cast<bool>(g));
   g.kill();
   EXPECT_TRUE(g.ready());
@@ -103,7 +103,7 @@ TEST(Spawn, KillRaisesGreenletExitInside) {  // test__greenlet: test_kill
 
 TEST(Spawn, KillWithCustomException) {  // test__greenlet: test_kill_with_exception
   auto g = tg::spawn([] { tg::sleep(triad::seconds(30)); });  // ok-sleep: killed
-  tg::sleep();
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
   g.kill(std::make_exception_ptr(std::logic_error("stop")));
   EXPECT_TRUE(g.ready());
   EXPECT_FALSE(g.successful());
@@ -116,13 +116,13 @@ TEST(Spawn, KillBeforeStartNeverRuns) {  // test__greenlet: test_kill_scheduled
   g.kill();
   EXPECT_TRUE(g.ready());
   EXPECT_TRUE(g.successful());
-  tg::sleep();
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
   EXPECT_FALSE(ran);
 }
 
 TEST(Spawn, KillNonBlockingThenJoin) {
   auto g = tg::spawn([] { tg::sleep(triad::seconds(30)); });  // ok-sleep: killed
-  tg::sleep();
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
   g.kill(nullptr, /*block=*/false);
   EXPECT_FALSE(g.ready());
   EXPECT_TRUE(g.join(triad::seconds(5)));
@@ -147,8 +147,8 @@ TEST(Spawn, LinkRunsInNewGreenlet) {  // test__greenlet: test_link
   g.link_exception([&](tg::BasicGreenlet) { log.push_back("exception link must not run"); });
   g.link_value([&](tg::BasicGreenlet) { log.push_back("value"); });
   g.join();
-  tg::sleep();
-  tg::sleep();
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
   EXPECT_EQ(log, (std::vector<std::string>{"link ok", "other", "value"}));
 }
 
@@ -178,7 +178,7 @@ TEST(Spawn, JoinallRaiseError) {
 TEST(Spawn, KillallKillsEveryone) {
   std::vector<tg::BasicGreenlet> gs;
   for (int i = 0; i < 10; ++i) gs.push_back(tg::spawn([] { tg::sleep(triad::seconds(30)); }));  // ok-sleep: killed
-  tg::sleep();
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
   tg::killall(gs);
   for (auto& g : gs) EXPECT_TRUE(g.ready());
 }
@@ -188,7 +188,7 @@ TEST(Spawn, ManyGreenlets) {
   std::atomic<int> sum{0};
   for (int i = 0; i < 3000; ++i) {
     gs.push_back(tg::spawn([&sum, i] {
-      tg::sleep();
+      tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
       sum += i;
     }));
   }
@@ -267,7 +267,7 @@ TEST(HubDeathTest, WouldBlockForeverRaisesLoopExitInMain) {
   GTEST_FLAG_SET(death_test_style, "threadsafe");
   EXPECT_EXIT(
       {
-        auto g = tg::spawn([] { tg::sleep(triad::forever); });
+        auto g = tg::spawn([] { tg::sleep(triad::forever); });  // ok-sleep: the subject
         try {
           g.join();
         } catch (const tg::LoopExit& e) {
