@@ -300,6 +300,8 @@ Hub* Hub::current_if_exists() noexcept {
 }
 
 Hub::~Hub() {
+  unsigned spins = 0;
+  while (remote_wakers_.load(std::memory_order_acquire) != 0) triad::detail::backoff(spins);
   detail::ThreadState* ts = detail::tstate_if_exists();
   if (ts != nullptr && greenlet_->active() && ts->current == ts->main.get()) {
     stopping_ = true;
@@ -340,12 +342,14 @@ void Hub::schedule_from_any_thread(detail::GreenParker& p) noexcept {
     schedule(*p.owner);
     return;
   }
+  remote_wakers_.fetch_add(1, std::memory_order_acquire);
   detail::GreenParker* head = inbox_.load(std::memory_order_relaxed);
   do {
     p.next = head;
   } while (!inbox_.compare_exchange_weak(head, &p, std::memory_order_release,
                                          std::memory_order_relaxed));
   reactor_->wake();
+  remote_wakers_.fetch_sub(1, std::memory_order_release);
 }
 
 void Hub::drain_inbox() noexcept {

@@ -104,6 +104,9 @@ class Hub {
   detail::GreenParker* ready_tail_ = nullptr;
   std::size_t ready_count_ = 0;
   std::atomic<detail::GreenParker*> inbox_{nullptr};
+  // Wakers from other OS threads still inside schedule_from_any_thread: the hub (and its
+  // reactor) must outlive them, since the woken green thread may finish its OS thread first.
+  std::atomic<int> remote_wakers_{0};
   bool stopping_ = false;
   void* io_waiter_ = nullptr;           // the installed HubIoWaiter
   void* previous_io_waiter_ = nullptr;  // restored at destruction
