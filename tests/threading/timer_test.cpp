@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "thread_test_support.hpp"
 #include "triad/threading/excepthook.hpp"
 
 namespace triad {
@@ -19,29 +20,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Timers that a test cancels are daemon, so that a failed assertion before the cancel cannot
-// keep the test binary alive at exit for an hour (non-daemon timers hold exit, as in Python).
-const ThreadOptions kLongDaemon{.daemon = true};
-
-struct Gate {
-  std::atomic<bool> open{false};
-  void release() {
-    open.store(true);
-    open.notify_all();
-  }
-  void wait() const { open.wait(false); }
-};
-
-template <class Fn>
-std::string expect_runtime_error(Fn&& fn) {
-  try {
-    fn();
-  } catch (const RuntimeError& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no RuntimeError";
-  return {};
-}
 
 TEST(Timer, RunsOnceAfterTheInterval) {
   std::atomic<int> calls{0};
