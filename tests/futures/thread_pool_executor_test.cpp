@@ -435,7 +435,14 @@ TEST(ThreadPoolShutdownTest, CancelFutures) {
   started.wait();
   std::vector<Future<int>> queued;
   for (int i = 0; i < 50; ++i) queued.push_back(pool.submit([] { return 2; }));
-  std::thread opener([&] { gate.open(); });
+  // Open the gate only once shutdown has cancelled the queue: opening it earlier would let
+  // the worker pick queued calls up before shutdown reaches them.
+  std::latch last_cancelled(1);
+  queued.back().add_done_callback([&](const auto&) { last_cancelled.count_down(); });
+  std::thread opener([&] {
+    last_cancelled.wait();
+    gate.open();
+  });
   pool.shutdown(true, true);
   opener.join();
   EXPECT_EQ(running.result(), 1);
