@@ -1,4 +1,4 @@
-#include "triad/process/pool.hpp"
+#include "triad/process/process_pool_executor.hpp"
 
 #include <cxxabi.h>
 #include <unistd.h>

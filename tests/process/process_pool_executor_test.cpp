@@ -1,7 +1,7 @@
 // ProcessPoolExecutor. Ports the ProcessPoolExecutor parts of test_concurrent_futures:
 // submit/result, map with chunksize, exceptions (registered and not), a worker killed
 // mid-task breaking the pool, submit after shutdown.
-#include "triad/process/pool.hpp"
+#include "triad/process/process_pool_executor.hpp"
 
 #include <gtest/gtest.h>
 #include <signal.h>
