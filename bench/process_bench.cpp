@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "triad/process/connection.hpp"
-#include "triad/process/pool.hpp"
+#include "triad/process/process_pool_executor.hpp"
 #include "triad/process/process.hpp"
 #include "triad/process/queues.hpp"
 

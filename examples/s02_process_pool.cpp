@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "tour/scenario.hpp"
-#include "triad/process/pool.hpp"
+#include "triad/process/process_pool_executor.hpp"
 
 namespace tp = triad::process;
 

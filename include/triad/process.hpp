@@ -4,7 +4,7 @@
 
 #include "triad/process/connection.hpp"
 #include "triad/process/context.hpp"
-#include "triad/process/pool.hpp"
+#include "triad/process/process_pool_executor.hpp"
 #include "triad/process/process.hpp"
 #include "triad/process/queues.hpp"
 #include "triad/process/sharedctypes.hpp"
