@@ -7,11 +7,11 @@ set -euo pipefail
 # Build and test: toolchain, test frameworks, and the libraries of DESIGN.md's table.
 packages=(g++ cmake ninja-build pkg-config libgtest-dev libgmock-dev libbenchmark-dev
           libboost-context-dev libcereal-dev libssl-dev liburing-dev libcurl4-openssl-dev
-          clang libclang-rt-14-dev)
+          clang libclang-rt-14-dev doxygen)
 if [[ "${1:-}" == "--bench" ]]; then
   # Comparison anchors: Python's stdlib, gevent and uvloop; oneTBB; Boost.Asio/Fiber/Interprocess.
   packages+=(libtbb-dev libboost-fiber-dev libboost-dev python3 python3-gevent python3-greenlet
-             python3-uvloop)
+             python3-uvloop gnuplot-nox)
 fi
 
 missing=()
