@@ -37,9 +37,19 @@ for py in bench/compare/*.py; do
   echo "== python $name" >&2
   /usr/bin/python3 -P "$py" >"$out/python-$name.txt" 2>&1 || echo "python $name failed" >&2
 done
+# Load-test harnesses: each writes "<server> rps=... cpu_us_per_req=..." lines per round.
+harness() {  # result name, then the command
+  local name="$1"; shift
+  echo "== $name: $*" >&2
+  echo "$*" >"$out/$name.cmd"
+  "$@" >"$out/$name.txt" 2>&1 || echo "$name failed (see $out/$name.txt)" >&2
+}
 if wanted echo && [[ -x build/release/bench/echo/bench_echo_epoll ]]; then
-  echo "== echo servers" >&2
-  bench/echo/run.sh build/release 500 3 "$reps" >"$out/echo.txt" 2>&1 || echo "echo failed" >&2
+  harness echo bench/echo/run.sh build/release 500 3 "$reps"
+  harness echo5000 bench/echo/run.sh build/release 5000 3 "$reps"
 fi
-/usr/bin/python3 bench/report.py "$out" "$reps" >docs/benchmarks.md
+if wanted io_models && [[ -x bench/io_models/run.sh ]]; then
+  harness io_models bench/io_models/run.sh build/release 100 3 "$reps"
+fi
+/usr/bin/python3 bench/report.py "$out" "$reps" docs/benchmarks.png >docs/benchmarks.md
 echo "wrote docs/benchmarks.md from $out" >&2
