@@ -58,6 +58,8 @@
 
 namespace triad::process {
 
+class Pool;
+
 namespace detail {
 
 struct PoolTask {
@@ -209,6 +211,7 @@ class ProcessPoolExecutor {
   }
 
  private:
+  friend class Pool;  // multiprocessing.Pool (pool.hpp) shares the exception registry
   using Completion = std::function<void(const detail::PoolResult*, std::exception_ptr)>;
   template <class Fp, class R, class X>
   Future<std::vector<R>> submit_chunk(Fp fn, const std::vector<X>& chunk) {
