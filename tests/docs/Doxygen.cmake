@@ -1,0 +1,1 @@
+# Doxygen: see below
