@@ -1,40 +1,106 @@
 #!/bin/sh
-# Echo benchmark harness for docs/bench/net.md.
+# Echo benchmark harness for docs/bench/net.md and docs/bench/green.md: one server thread,
+# every server side by side in one run.
 # Usage: bench/echo/run.sh BUILD_DIR [CONNS] [SECS] [ROUNDS]
-# Runs, in each round and side by side: the hand-written epoll server, the Reactor server
-# (Watch mode, epoll), the Reactor server (IoWait mode, epoll), and the same two on io_uring.
-# Server pinned to CPU 0, load (/work/shared/tools/echoload.c) pinned to CPU 1. Prints req/s
-# and server CPU microseconds per request (utime+stime from /proc/PID/stat) per run.
+# Environment:
+#   SERVERS  which servers to run, in this order (default: all that exist):
+#     epoll          hand-written epoll server (BUILD/bench/echo/bench_echo_epoll), the baseline
+#     green_epoll    triad::green StreamServer, one green thread per connection, epoll hub
+#     green_uring    the same on the io_uring backend
+#     green_spawn    the green server with a plain accept + spawn loop (epoll)
+#     gevent         gevent's StreamServer (bench/compare/gevent_echo.py, /usr/bin/python3 -P)
+#     aio, asio      triad::aio streams and Boost.Asio coroutines (BUILD/bench/aio_echo/,
+#                    or AIO_BUILD/bench/aio_echo/ if that build dir has them)
+#     reactor_watch_epoll reactor_wait_epoll reactor_watch_uring reactor_wait_uring
+#                    the triad::net Reactor servers (bench_echo_reactor, docs/bench/net.md)
+#   AIO_BUILD  another build dir to take bench_echo_aio/bench_echo_asio from (default BUILD_DIR)
+# Server pinned to CPU 0, load (/work/shared/tools/echoload.c, gcc -O2) pinned to CPU 1. Prints
+# req/s and server CPU microseconds per request (utime+stime from /proc/PID/stat) per run, then
+# the medians over the rounds and each server's ratios to the hand-written epoll server.
 set -eu
-B=${1:?build dir}
+B=$(cd "${1:?build dir}" && pwd)
 CONNS=${2:-500}
 SECS=${3:-5}
 ROUNDS=${4:-3}
+HERE=$(cd "$(dirname "$0")" && pwd)
+SRC=$(cd "$HERE/../.." && pwd)
+SHARED=${SHARED:-$(cd "$SRC/.." && pwd)/shared}
+AIO_BUILD=${AIO_BUILD:-$B}
 LOAD=/tmp/echoload
-SHARED=${SHARED:-$(cd "$(dirname "$0")/../../.." && pwd)/shared}
 [ -x $LOAD ] || gcc -O2 -o $LOAD "$SHARED/tools/echoload.c"
+# Thousands of connections: both ends need the fds (the load generator holds CONNS, the server
+# CONNS plus a few).
+ulimit -n 20000 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 TCK=$(getconf CLK_TCK)
 PORT=${PORT:-25000}
-run() {  # name, binary, args after the port...
-  name=$1; bin=$2; shift 2
+OUT=$(mktemp -d /tmp/echo_run.XXXXXX)
+RESULTS=$OUT/results
+: > "$RESULTS"
+
+cmd_of() {  # server name -> command line ({PORT} is replaced), or nothing if unavailable
+  case $1 in
+    epoll) echo "$B/bench/echo/bench_echo_epoll {PORT}" ;;
+    green_epoll) [ -x "$B/bench/echo/bench_echo_green" ] && echo "$B/bench/echo/bench_echo_green {PORT} epoll server" ;;
+    green_uring) [ -x "$B/bench/echo/bench_echo_green" ] && echo "$B/bench/echo/bench_echo_green {PORT} io_uring server" ;;
+    green_spawn) [ -x "$B/bench/echo/bench_echo_green" ] && echo "$B/bench/echo/bench_echo_green {PORT} epoll spawn" ;;
+    gevent) /usr/bin/python3 -c 'import gevent' 2>/dev/null && echo "/usr/bin/python3 -P $SRC/bench/compare/gevent_echo.py {PORT}" ;;
+    aio) [ -x "$AIO_BUILD/bench/aio_echo/bench_echo_aio" ] && echo "$AIO_BUILD/bench/aio_echo/bench_echo_aio {PORT}" ;;
+    asio) [ -x "$AIO_BUILD/bench/aio_echo/bench_echo_asio" ] && echo "$AIO_BUILD/bench/aio_echo/bench_echo_asio {PORT}" ;;
+    reactor_watch_epoll) echo "$B/bench/echo/bench_echo_reactor {PORT} watch epoll" ;;
+    reactor_wait_epoll) echo "$B/bench/echo/bench_echo_reactor {PORT} wait epoll" ;;
+    reactor_watch_uring) echo "$B/bench/echo/bench_echo_reactor {PORT} watch io_uring" ;;
+    reactor_wait_uring) echo "$B/bench/echo/bench_echo_reactor {PORT} wait io_uring" ;;
+    *) echo "unknown server $1" >&2 ;;
+  esac
+  return 0
+}
+
+run() {  # name, command
+  name=$1; cmd=$2
   PORT=$((PORT + 1))
-  taskset -c 0 $bin $PORT "$@" > /tmp/echo_srv.out 2>&1 &
+  cmd=$(echo "$cmd" | sed "s/{PORT}/$PORT/g")
+  # shellcheck disable=SC2086
+  taskset -c 0 $cmd > "$OUT/srv.out" 2>&1 &
   pid=$!
-  for _ in $(seq 50); do grep -q ready /tmp/echo_srv.out 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 100); do grep -q ready "$OUT/srv.out" 2>/dev/null && break; sleep 0.1; done
   t0=$(awk '{print $14+$15}' /proc/$pid/stat)
-  out=$(taskset -c 1 $LOAD 127.0.0.1 $PORT $CONNS $SECS)
-  if [ ! -e /proc/$pid/stat ]; then echo "$name: server exited: $(cat /tmp/echo_srv.out)"; return 0; fi
+  out=$(taskset -c 1 $LOAD 127.0.0.1 $PORT "$CONNS" "$SECS")
+  if [ ! -e /proc/$pid/stat ]; then echo "$name: server exited: $(cat "$OUT/srv.out")"; return 0; fi
   t1=$(awk '{print $14+$15}' /proc/$pid/stat)
   kill $pid; wait $pid 2>/dev/null || true
   reqs=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
   rps=$(echo "$out" | sed -n 's/.*req_per_s=\([0-9.]*\).*/\1/p')
-  cpu=$(awk -v a=$t0 -v b=$t1 -v t=$TCK -v r=$reqs 'BEGIN{ if (r>0) printf "%.2f", (b-a)/t*1e6/r; else print "nan" }')
+  cpu=$(awk -v a="$t0" -v b="$t1" -v t="$TCK" -v r="$reqs" 'BEGIN{ if (r>0) printf "%.2f", (b-a)/t*1e6/r; else print "nan" }')
   echo "$name rps=$rps cpu_us_per_req=$cpu  [$out]"
+  echo "$name $rps $cpu" >> "$RESULTS"
 }
-for r in $(seq $ROUNDS); do
-  run epoll_handwritten $B/bench/echo/bench_echo_epoll
-  run reactor_watch_epoll $B/bench/echo/bench_echo_reactor watch epoll
-  run reactor_wait_epoll $B/bench/echo/bench_echo_reactor wait epoll
-  run reactor_watch_uring $B/bench/echo/bench_echo_reactor watch io_uring
-  run reactor_wait_uring $B/bench/echo/bench_echo_reactor wait io_uring
+
+ALL="epoll green_epoll green_uring green_spawn gevent aio asio reactor_watch_epoll reactor_wait_epoll reactor_watch_uring reactor_wait_uring"
+SERVERS=${SERVERS:-$ALL}
+echo "# bench/echo/run.sh $B conns=$CONNS secs=$SECS rounds=$ROUNDS  $(date -u +%FT%TZ)"
+for r in $(seq "$ROUNDS"); do
+  for s in $SERVERS; do
+    c=$(cmd_of "$s")
+    [ -n "$c" ] || { [ "$r" = 1 ] && echo "$s: not built, skipped"; continue; }
+    run "$s" "$c"
+  done
 done
+echo "# medians over $ROUNDS rounds (conns=$CONNS): req/s, server CPU us/request, ratios to epoll"
+awk '
+  { rps[$1] = rps[$1] " " $2; cpu[$1] = cpu[$1] " " $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+  function median(s,   a, k, i, j, t) {
+    k = split(s, a, " ")
+    for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2
+  }
+  END {
+    if ("epoll" in seen) { base_r = median(rps["epoll"]); base_c = median(cpu["epoll"]) }
+    for (i = 1; i <= n; i++) {
+      s = order[i]; r = median(rps[s]); c = median(cpu[s])
+      if (base_r > 0 && base_c > 0)
+        printf "%-20s %10.0f req/s  %6.2f us/req   %.2fx req/s  %.2fx cpu\n", s, r, c, r / base_r, c / base_c
+      else
+        printf "%-20s %10.0f req/s  %6.2f us/req\n", s, r, c
+    }
+  }' "$RESULTS"
+rm -rf "$OUT"
