@@ -89,6 +89,12 @@ def _(R):
     return R.rate("process", "BM_Pool_submit_result") / 1e3
 
 
+@goal("ProcessPoolExecutor map(chunksize=256) vs Python's", ">=", 10, "×")
+def _(R):
+    return R.rate("process", "BM_Pool_map_chunksize256") / (
+        R.py("process", r"^Pool map\(chunk 256\):\s+([\d.]+) k") * 1e3)
+
+
 @goal("Process start+join with fork vs bare fork+waitpid", "<=", 1.5, "×")
 def _(R):
     return R.ns("process", "BM_StartJoin_triad_fork") / R.ns("process", "BM_StartJoin_bare_fork_waitpid")
@@ -115,6 +121,11 @@ def _(R):
     return R.ns("green", "BM_HubSleep0")
 
 
+@goal("RSS per parked green thread (BM_ParkedGreenletRss: count in its row)", "<=", 6, "KiB")
+def _(R):
+    return R.row("green", "BM_ParkedGreenletRss")["rss_bytes_per_greenlet"] / 1024
+
+
 @goal("green spawn+join", "<=", 300, "ns")
 def _(R):
     return R.ns("green", "BM_SpawnJoin")
@@ -129,3 +140,23 @@ def _(R):
 @goal("co_await of a coroutine that completes at once", "<=", 5, "ns")
 def _(R):
     return R.ns("aio", "BM_AioAwaitImmediate")
+
+
+# ---- echo servers (issues 4 and 5): bench/echo/run.sh, every server side by side per round ----
+def _echo(R, harness, server, field="rps"):
+    return R.echo(harness, server)[field]
+
+
+for _h, _c in (("echo", "500"), ("echo5000", "5,000")):
+    goal(f"green echo, {_c} connections: req/s vs hand-written epoll", ">=", 0.95, "×")(
+        lambda R, h=_h: _echo(R, h, "green_epoll") / _echo(R, h, "epoll"))
+    goal(f"green echo, {_c} connections: server CPU per request vs hand-written epoll", "<=", 1.1, "×")(
+        lambda R, h=_h: _echo(R, h, "green_epoll", "cpu_us") / _echo(R, h, "epoll", "cpu_us"))
+    goal(f"green echo, {_c} connections: req/s vs gevent", ">=", 2, "×")(
+        lambda R, h=_h: _echo(R, h, "green_epoll") / _echo(R, h, "gevent"))
+    goal(f"green echo on io_uring, {_c} connections: server CPU per request vs epoll's", "<", 1.0, "×")(
+        lambda R, h=_h: _echo(R, h, "green_uring", "cpu_us") / _echo(R, h, "epoll", "cpu_us"))
+    goal(f"aio echo, {_c} connections: req/s vs the green echo server", ">=", 0.95, "×")(
+        lambda R, h=_h: _echo(R, h, "aio") / _echo(R, h, "green_epoll"))
+    goal(f"aio echo, {_c} connections: req/s vs Boost.Asio coroutines", ">=", 1.0, "×")(
+        lambda R, h=_h: _echo(R, h, "aio") / _echo(R, h, "asio"))

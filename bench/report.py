@@ -203,7 +203,8 @@ def main():
     for g in goals.GOALS:
         try:
             value = g["value"](R)
-            ok = value <= g["target"] if g["op"] == "<=" else value >= g["target"]
+            ok = {"<=": value <= g["target"], "<": value < g["target"],
+                  ">=": value >= g["target"]}[g["op"]]
             shown = g.get("fmt", "{:.2f}").format(value)
             w(f"| {g['name']} | {shown} | {g['op']} {g['target']} {g.get('unit', '')} | "
               f"{'met' if ok else '**missed**'} |")
