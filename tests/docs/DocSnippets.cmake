@@ -168,9 +168,11 @@ int main() {
     target_link_libraries(${target} PRIVATE triad_green_monkey)
   endif()
   triad_common_warnings(${target})
-  # Snippets show one thing at a time: a value computed to be shown is not "unused".
+  # Snippets show one thing at a time: a value computed to be shown is not "unused". And
+  # because of #line, GCC takes the snippet for a header (-Wsubobject-linkage).
   target_compile_options(${target} PRIVATE -Wno-unused-variable -Wno-unused-but-set-variable
-                         -Wno-unused-parameter -Wno-unused-function -Wno-unused-local-typedefs)
+                         -Wno-unused-parameter -Wno-unused-function -Wno-unused-local-typedefs
+                         -Wno-subobject-linkage)
   set_target_properties(${target} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${TRIAD_DOC_SNIPPET_DIR})
 
   if(kind STREQUAL "program")
