@@ -7,7 +7,7 @@
 //   q.put_nowait(2); q.get_nowait();              // Full / Empty instead of waiting
 //   q.task_done(); co_await q.join();             // task tracking, as in Python
 //
-// For tasks of ONE loop (no OS-thread safety; use triad::Queue with aio::get/aio::put to talk
+// For tasks of ONE loop (no OS-thread safety; use triad::Queue with `aio::get`/`aio::put` to talk
 // to threads). Semantics (Python 3.12): FIFO hand-off to waiting getters/putters; a getter
 // cancelled after being woken passes the wake-up on; task_done() too often raises
 // ValueError("task_done() called too many times"); maxsize < 0 is unbounded, as in Python.

@@ -10,7 +10,7 @@
 //
 // These are for tasks of ONE event loop (they are cheaper than the foundation primitives and
 // follow asyncio's exact fairness and cancellation rules). To share a lock or event with OS
-// threads or green threads, use triad::Lock/Event with aio::acquire/aio::wait (blocking.hpp).
+// threads or green threads, use triad::Lock/Event with `aio::acquire`/`aio::wait` (blocking.hpp).
 // A primitive binds to the running loop at its first wait; using it from another loop raises
 // RuntimeError("<primitive> is bound to a different event loop").
 //
