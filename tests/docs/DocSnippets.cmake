@@ -18,9 +18,9 @@
 #   enum, union or `namespace X {`, or an #include) is compiled at namespace scope; otherwise
 #   it is the body of a function that is never called. The test runs the (empty) program.
 # - Layers: the page's default layer plus every layer the block names (`triad::green`,
-#   `<triad/aio...`); the block is linked with triad::triad and triad_<layer> for each, and with
-#   triad_green_monkey if it calls monkey::patch_all. A block whose layers are not built is
-#   left out (no test). Every block needs the core layers.
+#   `<triad/aio...`; net, green, process, aio, dist); the block is linked with triad::triad
+#   and triad_<layer> for each, and with triad_green_monkey if it calls monkey::patch_all. A
+#   block whose layers are not built is left out (no test). Every block needs the core layers.
 # - Opt-outs, visible to readers because they are the block's first line:
 #     // not compiled: <why>   (e.g. a block showing a compile error): the test is DISABLED;
 #     // not run: <why>        (a program that must not run in CI): built, test DISABLED.
@@ -113,7 +113,7 @@ function(_triad_doc_snippet md page n line default_layer code has_expected expec
   endif()
 
   set(layers)
-  foreach(layer IN ITEMS net green process aio)
+  foreach(layer IN ITEMS net green process aio dist)
     if(layer STREQUAL default_layer OR code MATCHES "triad(::|/)${layer}([^a-z_]|$)")
       if(NOT TARGET triad_${layer})
         return()  # a layer that is not built: no test
@@ -131,7 +131,9 @@ function(_triad_doc_snippet md page n line default_layer code has_expected expec
     set(kind fragment)
     set(includes "#include <triad/triad.hpp>\n")
     foreach(layer IN LISTS layers)
-      string(APPEND includes "#include <triad/${layer}.hpp>\n")
+      if(EXISTS ${PROJECT_SOURCE_DIR}/include/triad/${layer}.hpp)
+        string(APPEND includes "#include <triad/${layer}.hpp>\n")
+      endif()
     endforeach()
     foreach(std IN ITEMS chrono cstdio deque functional iostream memory mutex optional
                          stdexcept string thread tuple utility vector)
