@@ -2,7 +2,8 @@
 //   Queue:     triad Queue<T>  vs  Boost.Interprocess message_queue, one producer process (the
 //              benchmark) to one consumer process, 8-byte and 1 KiB messages.
 //   Start:     Process(fork) start+join  vs  bare fork()+waitpid(); Process(spawn) start+join.
-//   Pool:      ProcessPoolExecutor(2) submit+result of a trivial task; map(chunksize=256).
+//   Pool:      ProcessPoolExecutor(2): one task's round trip; 100 k trivial tasks submitted
+//              then their results taken; map(chunksize=256) over 100 k items.
 //   Ping-pong: Pipe() Connection send/recv round trip  vs  a raw pipe pair and a raw
 //              socketpair with 8-byte read/write.
 // Python's side: bench/compare/process.py. Results and commands: docs/bench/process.md.
@@ -195,23 +196,43 @@ BENCHMARK(BM_PingPong_raw_socketpair)->UseRealTime()->Unit(benchmark::kMicroseco
 
 int add_one(int x) { return x + 1; }
 
-void BM_Pool_submit_result(benchmark::State& state) {
+// One task in flight: submit, then wait for its result (a full cross-process round trip).
+void BM_Pool_RoundTrip(benchmark::State& state) {
   tp::ProcessPoolExecutor pool(2);
   int x = 0;
   for (auto _ : state) x = pool.submit(add_one, x).result();
   benchmark::DoNotOptimize(x);
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_Pool_submit_result)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Pool_RoundTrip)->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+// The "submit then result()": submit N trivial tasks, then take every result (as
+// bench/futures_bench.cpp's BM_Pool_SubmitThenResult does for the thread pool).
+void BM_Pool_SubmitThenResult(benchmark::State& state) {
+  tp::ProcessPoolExecutor pool(2);
+  const auto n = static_cast<int>(state.range(0));
+  std::vector<triad::Future<int>> fs;
+  fs.reserve(static_cast<std::size_t>(n));
+  std::int64_t sum = 0;
+  for (auto _ : state) {
+    fs.clear();
+    for (int i = 0; i < n; ++i) fs.push_back(pool.submit(add_one, i));
+    for (auto& f : fs) sum += f.result();
+  }
+  benchmark::DoNotOptimize(sum);
+  state.SetItemsProcessed(state.iterations() * n);
+}
+BENCHMARK(BM_Pool_SubmitThenResult)->Arg(100'000)->UseRealTime()->Unit(benchmark::kMillisecond);
 
 void BM_Pool_map_chunksize256(benchmark::State& state) {
   tp::ProcessPoolExecutor pool(2);
   std::vector<int> xs(100'000);
   for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = static_cast<int>(i);
+  std::int64_t sum = 0;
   for (auto _ : state) {
-    auto r = pool.map(add_one, xs, 256);
-    benchmark::DoNotOptimize(r.data());
+    for (int r : pool.map(add_one, xs, triad::MapOptions{.timeout = {}, .chunksize = 256})) sum += r;
   }
+  benchmark::DoNotOptimize(sum);
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(xs.size()));
 }
 BENCHMARK(BM_Pool_map_chunksize256)->UseRealTime()->Unit(benchmark::kMillisecond);

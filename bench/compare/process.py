@@ -6,7 +6,8 @@
 
 Prints medians of 5 runs: Queue msgs/s (ints and 1 KiB bytes, one producer process to one
 consumer process), Process start+join with fork and spawn, Pipe ping-pong round trip,
-ProcessPoolExecutor submit+result and map(chunksize=256). Compare with bench_process from
+ProcessPoolExecutor submit+result (one in flight), submit N then the results, and
+map(chunksize=256). Compare with bench_process from
 the same run (docs/bench/process.md).
 """
 import multiprocessing as mp
@@ -89,6 +90,16 @@ def pool_submit(n=2_000):
         return n / (time.perf_counter() - t0)
 
 
+def pool_submit_then_results(n=20_000):
+    with ProcessPoolExecutor(2) as ex:
+        ex.submit(add_one, 0).result()
+        t0 = time.perf_counter()
+        fs = [ex.submit(add_one, i) for i in range(n)]
+        for f in fs:
+            f.result()
+        return n / (time.perf_counter() - t0)
+
+
 def pool_map(n=100_000):
     with ProcessPoolExecutor(2) as ex:
         list(ex.map(add_one, range(1000), chunksize=256))
@@ -109,4 +120,5 @@ if __name__ == "__main__":
     print(f"spawn start+join:      {median(lambda: start_join('spawn', 10), 3) * 1e3:10.3f} ms")
     print(f"Pipe ping-pong:        {median(ping_pong) * 1e6:10.1f} us")
     print(f"Pool submit+result:    {median(pool_submit, 3) / 1e3:10.1f} k tasks/s")
+    print(f"Pool submit, then results: {median(pool_submit_then_results, 3) / 1e3:6.1f} k tasks/s")
     print(f"Pool map(chunk 256):   {median(pool_map, 3) / 1e3:10.1f} k tasks/s")

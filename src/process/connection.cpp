@@ -21,6 +21,18 @@ constexpr std::uint32_t kLongHeader = 0xFFFFFFFFu;
 
 // Sends header then payload with as few system calls as the kernel allows.
 void send_two(int fd, const char* h, std::size_t hn, const char* p, std::size_t pn) {
+  if (pn == 0) {  // one buffer: send() is a little cheaper than sendmsg()
+    while (hn > 0) {
+      const ssize_t r = ::send(fd, h, hn, MSG_NOSIGNAL);
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        throw_os("send failed", errno);
+      }
+      h += r;
+      hn -= static_cast<std::size_t>(r);
+    }
+    return;
+  }
   while (hn + pn > 0) {
     iovec iov[2];
     int cnt = 0;

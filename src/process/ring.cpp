@@ -44,6 +44,19 @@ Deadline min_deadline(Deadline d, Clock::duration slice) {
   return d;
 }
 
+// The producer and consumer locks are held for a memcpy: spin for them a little before
+// robust_acquire sleeps on the futex (which would cost the holder a wake-up system call).
+bool spin_acquire(RobustWord& w) noexcept {
+  const std::uint32_t me = current_tid();
+  auto attempt = [&] {
+    std::uint32_t expected = 0;
+    return w.word.load(std::memory_order_relaxed) == 0 &&
+           w.word.compare_exchange_strong(expected, me, std::memory_order_acquire,
+                                          std::memory_order_relaxed);
+  };
+  return attempt() || spin_for(attempt);
+}
+
 }  // namespace
 
 struct Ring::Header {
@@ -82,6 +95,7 @@ Ring::Ring(std::size_t maxsize, std::size_t capacity) : maxsize_(maxsize) {
 
 bool Ring::lock_producer(bool block, Deadline d) {
   for (;;) {
+    if (block && spin_acquire(h_->plock)) break;
     const auto r = robust_acquire(h_->plock, block, d);
     if (r == AcquireResult::acquired) break;
     if (r == AcquireResult::timed_out) return false;
@@ -191,6 +205,34 @@ void Ring::write_abort() noexcept {
   h_->open_message = 0;
 }
 
+bool Ring::put(const char* a, std::size_t an, const char* b, std::size_t bn, bool block,
+               Deadline d) {
+  if (bn == 0) return put(a, an, block, d);
+  if (an == 0) return put(b, bn, block, d);
+  const std::size_t fs = 8 + round8(an + bn);
+  if (fs > max_whole_) {
+    std::string joined;
+    joined.reserve(an + bn);
+    joined.append(a, an);
+    joined.append(b, bn);
+    return put(joined.data(), joined.size(), block, d);
+  }
+  if (!lock_producer(block, d)) return false;
+  if (maxsize_ && !wait_items(block, d)) {
+    release_producer();
+    return false;
+  }
+  if (!reserve(fs, block, d)) {
+    release_producer();
+    return false;
+  }
+  write_frame(kWhole, a, an, b, bn);
+  commit(true, false);
+  release_producer();
+  wake_consumer();
+  return true;
+}
+
 bool Ring::put(const char* data, std::size_t size, bool block, Deadline d) {
   if (!lock_producer(block, d)) return false;
   if (maxsize_ && !wait_items(block, d)) {
@@ -249,8 +291,10 @@ bool Ring::put(const char* data, std::size_t size, bool block, Deadline d) {
 
 // ---------------------------------------------------------------- consumer side
 
-bool Ring::lock_consumer(bool block, Deadline d) {
+bool Ring::lock_consumer(bool block, Deadline d, SleepHook hook, void* ctx) {
   for (;;) {
+    if (block && spin_acquire(h_->clock)) break;
+    if (block && hook) hook(ctx);
     const auto r = robust_acquire(h_->clock, block, d);
     if (r == AcquireResult::acquired) break;
     if (r == AcquireResult::timed_out) return false;
@@ -282,7 +326,7 @@ void Ring::recover_dead_producer() {
   if (lock_producer(false, Deadline::after(std::chrono::nanoseconds(0)))) release_producer();
 }
 
-bool Ring::wait_data(bool block, Deadline d, bool assembling) {
+bool Ring::wait_data(bool block, Deadline d, bool assembling, SleepHook hook, void* ctx) {
   auto available = [&] { return ((bytes_of(ctail_) - chead_) & kByteMask) != 0; };
   for (;;) {
     if (available()) return true;
@@ -294,6 +338,7 @@ bool Ring::wait_data(bool block, Deadline d, bool assembling) {
           return available();
         }))
       return true;
+    if (hook) hook(ctx);
     const std::uint32_t key = h_->data_seq.load(std::memory_order_seq_cst);
     h_->consumers_waiting.store(1, std::memory_order_seq_cst);
     ctail_ = h_->commit.load(std::memory_order_seq_cst);
@@ -305,12 +350,12 @@ bool Ring::wait_data(bool block, Deadline d, bool assembling) {
   }
 }
 
-bool Ring::begin_get(View& out, bool block, Deadline d) {
-  if (!lock_consumer(block, d)) return false;
+bool Ring::begin_get(View& out, bool block, Deadline d, SleepHook hook, void* ctx) {
+  if (!lock_consumer(block, d, hook, ctx)) return false;
   bool assembling = false;
   std::uint64_t expected_total = 0;
   for (;;) {
-    if (!wait_data(block, d, assembling)) {
+    if (!wait_data(block, d, assembling, hook, ctx)) {
       robust_release(h_->clock);
       return false;
     }

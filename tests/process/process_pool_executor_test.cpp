@@ -7,13 +7,16 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <numeric>
 #include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "process/leak_check.hpp"
+#include "triad/process/synchronize.hpp"
 
 namespace tp = triad::process;
 using namespace std::chrono_literals;
@@ -36,6 +39,25 @@ int suicide(int) {
 void nothing() {}
 
 class PoolTest : public tp::testing::LeakCheckedTest {};
+
+template <class Results>
+auto collect(Results&& r) {
+  std::vector<std::remove_cvref_t<decltype(*r.next())>> out;
+  while (auto v = r.next()) out.push_back(std::move(*v));
+  return out;
+}
+
+int add(int a, int b) { return a + b; }
+int fails_at_five(int x) {
+  if (x == 5) throw triad::ValueError("five");
+  return x;
+}
+void ignore(int) {}
+tp::Event* g_gate = nullptr;  // set by a test before it forks the pool
+int wait_for_gate(int x) {
+  g_gate->wait();
+  return x;
+}
 
 TEST_F(PoolTest, SubmitAndResult) {
   tp::ProcessPoolExecutor pool(2);
@@ -66,11 +88,14 @@ TEST_F(PoolTest, MapKeepsOrderWithChunks) {
   tp::ProcessPoolExecutor pool(2);
   std::vector<int> xs;
   for (int i = 0; i < 1000; ++i) xs.push_back(i);
-  const auto out = pool.map(square, xs, 64);
+  const auto out = collect(pool.map(square, xs, 64));
   ASSERT_EQ(out.size(), xs.size());
   for (int i = 0; i < 1000; ++i) EXPECT_EQ(out[static_cast<std::size_t>(i)], i * i);
   EXPECT_THROW((void)pool.map(square, xs, 0), triad::ValueError);
-  EXPECT_TRUE(pool.map(square, std::vector<int>{}).empty());
+  EXPECT_THROW((void)pool.map(square, xs, triad::MapOptions{.timeout = {}, .chunksize = 0}),
+               triad::ValueError);
+  EXPECT_TRUE(collect(pool.map(square, std::vector<int>{})).empty());
+  EXPECT_EQ(collect(pool.map(square, xs, 30s)).size(), xs.size()) << "a timeout, chunksize 1";
 }
 
 TEST_F(PoolTest, ExceptionsCrossAsTheSameTypeOrRemoteError) {
@@ -109,6 +134,89 @@ TEST_F(PoolTest, SubmitAfterShutdownRaises) {
     EXPECT_STREQ(e.what(), "cannot schedule new futures after shutdown");
   }
   EXPECT_THROW(tp::ProcessPoolExecutor(0), triad::ValueError);
+}
+
+TEST_F(PoolTest, ManyTasksInFlightAllComplete) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  constexpr int kTasks = 3000;
+#else
+  constexpr int kTasks = 30000;
+#endif
+  tp::ProcessPoolExecutor pool(2);
+  std::vector<triad::Future<int>> fs;
+  for (int i = 0; i < kTasks; ++i) fs.push_back(pool.submit(add, i, 1));
+  long long sum = 0;
+  for (auto& f : fs) sum += f.result(60s);
+  EXPECT_EQ(sum, static_cast<long long>(kTasks) * (kTasks + 1) / 2);
+}
+
+TEST_F(PoolTest, MapIsLazyZipsAndReraisesAtTheFailingItem) {
+  tp::ProcessPoolExecutor pool(2);
+  const std::vector<int> a{1, 2, 3, 4}, b{10, 20, 30};
+  EXPECT_EQ(collect(pool.map(add, a, b)), (std::vector<int>{11, 22, 33})) << "zip stops at the shortest";
+  std::vector<int> xs(10);
+  std::iota(xs.begin(), xs.end(), 0);
+  for (std::size_t chunk : {std::size_t{1}, std::size_t{3}, std::size_t{100}}) {
+    auto r = pool.map(fails_at_five, xs, triad::MapOptions{.timeout = 30s, .chunksize = chunk});
+    std::vector<int> got;
+    try {
+      while (auto v = r.next()) got.push_back(*v);
+      FAIL() << "expected ValueError";
+    } catch (const triad::ValueError& e) {
+      EXPECT_STREQ(e.what(), "five");
+    }
+    EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3, 4})) << "chunksize " << chunk;
+    EXPECT_FALSE(r.next().has_value()) << "the iteration ends after the exception";
+  }
+  const auto units = collect(pool.map(ignore, xs, 4));
+  EXPECT_EQ(units.size(), xs.size()) << "void functions yield monostate";
+}
+
+TEST_F(PoolTest, MaxTasksPerChildReplacesWorkers) {
+  EXPECT_THROW(tp::ProcessPoolExecutor(1, {}, nullptr, 0), triad::ValueError);
+  tp::ProcessPoolExecutor pool(1, {}, nullptr, 2);
+  std::set<int> pids;
+  for (int i = 0; i < 6; ++i) pids.insert(pool.submit(my_pid).result(30s));
+  EXPECT_EQ(pids.size(), 3u) << "each worker ran 2 tasks, then a fresh one took over";
+  std::vector<triad::Future<int>> fs;
+  for (int i = 0; i < 40; ++i) fs.push_back(pool.submit(square, i));
+  for (int i = 0; i < 40; ++i) EXPECT_EQ(fs[static_cast<std::size_t>(i)].result(30s), i * i);
+  pool.shutdown();
+}
+
+TEST_F(PoolTest, ShutdownCancelFuturesCancelsThePending) {
+  tp::Event gate;  // shared memory: the forked worker waits on the same event
+  g_gate = &gate;
+  tp::ProcessPoolExecutor pool(1);
+  auto blocker = pool.submit(wait_for_gate, 0);
+  std::vector<triad::Future<int>> fs;
+  for (int i = 0; i < 20; ++i) fs.push_back(pool.submit(square, i));
+  pool.shutdown(false, true);  // the worker is stuck in wait_for_gate: nothing finished
+  for (auto& f : fs) EXPECT_TRUE(f.cancelled());
+  EXPECT_TRUE(blocker.cancelled()) << "triad cannot tell a running task from a queued one";
+  gate.set();
+  pool.shutdown(true);
+  g_gate = nullptr;
+}
+
+TEST_F(PoolTest, KilledWorkerFailsEveryPendingFuture) {
+  tp::Event gate;  // never set: the first worker stays busy until the pool kills it
+  g_gate = &gate;
+  tp::ProcessPoolExecutor pool(2);
+  auto blocked = pool.submit(wait_for_gate, 0);
+  auto dead = pool.submit(suicide, 0);
+  std::vector<triad::Future<int>> fs;
+  for (int i = 0; i < 100; ++i) fs.push_back(pool.submit(square, i));
+  EXPECT_THROW(dead.result(30s), triad::BrokenProcessPool);
+  EXPECT_THROW(blocked.result(30s), triad::BrokenProcessPool);
+  for (auto& f : fs) {
+    try {
+      (void)f.result(30s);  // finished before the crash, or broken
+    } catch (const triad::BrokenProcessPool&) {
+    }
+  }
+  EXPECT_THROW((void)pool.submit(square, 2), triad::BrokenProcessPool);
+  g_gate = nullptr;
 }
 
 }  // namespace

@@ -36,6 +36,10 @@ class Ring {
   // Appends one message. Returns false when it could not within the deadline (full by
   // items or bytes), or at once with block=false.
   bool put(const char* data, std::size_t size, bool block, Deadline deadline);
+  // The same with the message given in two pieces (a header and a payload), gathered into
+  // one frame without an intermediate copy when it fits in one frame.
+  bool put(const char* a, std::size_t an, const char* b, std::size_t bn, bool block,
+           Deadline deadline);
 
   // Takes the consumer lock and exposes the next message in `out` (valid until end_get).
   // Returns false (lock not held) if none arrived in time.
@@ -43,7 +47,13 @@ class Ring {
     const char* data = nullptr;
     std::size_t size = 0;
   };
-  bool begin_get(View& out, bool block, Deadline deadline);
+  bool begin_get(View& out, bool block, Deadline deadline) {
+    return begin_get(out, block, deadline, nullptr, nullptr);
+  }
+  // The same, calling before_sleep(ctx) each time it is about to sleep (for the consumer
+  // lock or for data), e.g. to flush what the caller buffered before it blocks.
+  using SleepHook = void (*)(void*);
+  bool begin_get(View& out, bool block, Deadline deadline, SleepHook before_sleep, void* ctx);
   // Consumes the message exposed by begin_get and releases the consumer lock.
   void end_get() noexcept;
 
@@ -60,7 +70,7 @@ class Ring {
 
  private:
   bool lock_producer(bool block, Deadline d);
-  bool lock_consumer(bool block, Deadline d);
+  bool lock_consumer(bool block, Deadline d, SleepHook hook = nullptr, void* ctx = nullptr);
   bool reserve(std::size_t bytes, bool block, Deadline d);
   bool wait_items(bool block, Deadline d);
   void write_frame(std::uint32_t kind, const char* a, std::size_t an, const char* b,
@@ -71,7 +81,7 @@ class Ring {
   void wake_producer() noexcept;
   void release_producer() noexcept;
   void advance(std::size_t bytes, bool counts, bool wake_now) noexcept;
-  bool wait_data(bool block, Deadline d, bool assembling);
+  bool wait_data(bool block, Deadline d, bool assembling, SleepHook hook, void* ctx);
   void recover_dead_producer();
 
   SharedSegment seg_;
