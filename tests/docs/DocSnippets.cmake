@@ -13,10 +13,11 @@
 #   comments of the program, one output line each, in order; it must then match exactly.
 # - Any other block is a fragment: it is compiled (and linked) in a translation unit that
 #   includes <triad/triad.hpp>, the umbrella header of every layer it uses, common standard
-#   headers and `using namespace std::chrono_literals`. A fragment that defines something at
-#   namespace scope (a line starting with a function definition, struct, class, template,
-#   enum, union or `namespace X {`, or an #include) is compiled at namespace scope; otherwise
-#   it is the body of a function that is never called. The test runs the (empty) program.
+#   headers and `using namespace std::chrono_literals`. Its lines up to the end of its last
+#   namespace-scope definition (a line starting a function definition, struct, class,
+#   template, enum, union or `namespace X {`, or an #include) are compiled at namespace scope;
+#   the statements after that are the body of a function that is never called. The test runs
+#   the (empty) program.
 # - Layers: the page's default layer plus every layer the block names (`triad::green`,
 #   `<triad/aio...`; net, green, process, aio, dist); the block is linked with triad::triad
 #   and triad_<layer> for each, and with triad_green_monkey if it calls monkey::patch_all. A
@@ -40,6 +41,69 @@ function(_triad_doc_write path content)
   file(WRITE ${path}.tmp "${content}")
   file(COPY_FILE ${path}.tmp ${path} ONLY_IF_DIFFERENT)
   file(REMOVE ${path}.tmp)
+endfunction()
+
+# Splits a fragment into what goes at namespace scope and what goes into a function body:
+# every line up to the end of the last definition (a line at brace depth 0 starting a function
+# definition, struct, class, enum, union, template, `namespace X {`, or an #include) goes to
+# namespace scope, so the globals those definitions use come along; the statements after it
+# form the body (empty if there are none). Each line keeps its markdown line number (#line).
+function(_triad_doc_split_fragment md first_line code out_namespace out_body)
+  string(ASCII 1 semicolon)
+  string(ASCII 2 open_bracket)
+  string(ASCII 3 close_bracket)
+  string(REPLACE ";" "${semicolon}" encoded "${code}")
+  string(REPLACE "[" "${open_bracket}" encoded "${encoded}")
+  string(REPLACE "]" "${close_bracket}" encoded "${encoded}")
+  string(REGEX REPLACE "\n$" "" encoded "${encoded}")
+  string(REPLACE "\n" ";" lines "${encoded}")
+  set(definition "^[A-Za-z_][A-Za-z0-9_:<>, *&]* [*&]?[A-Za-z_][A-Za-z0-9_:~]*\\([^${semicolon}=${open_bracket}]*\\)[a-z ]*{")
+  set(scope_keyword "^(#include|struct |class |template *<|enum |union |namespace [A-Za-z_]+ *{)")
+  set(depth 0)
+  set(index 0)
+  set(last_definition -1)
+  set(in_definition FALSE)
+  foreach(text IN LISTS lines)
+    if(depth EQUAL 0 AND (text MATCHES "${definition}" OR text MATCHES "${scope_keyword}"))
+      set(in_definition TRUE)
+    endif()
+    string(REGEX MATCHALL "{" opens "${text}")
+    string(REGEX MATCHALL "}" closes "${text}")
+    list(LENGTH opens n_open)
+    list(LENGTH closes n_close)
+    math(EXPR depth "${depth} + ${n_open} - ${n_close}")
+    if(in_definition AND depth LESS_EQUAL 0)
+      set(depth 0)
+      set(in_definition FALSE)
+      set(last_definition ${index})
+    endif()
+    math(EXPR index "${index} + 1")
+  endforeach()
+  set(namespace_part "")
+  set(body_part "")
+  set(has_body FALSE)
+  set(index 0)
+  foreach(text IN LISTS lines)
+    string(REPLACE "${semicolon}" ";" text "${text}")
+    string(REPLACE "${open_bracket}" "[" text "${text}")
+    string(REPLACE "${close_bracket}" "]" text "${text}")
+    math(EXPR n "${first_line} + ${index}")
+    if(index LESS_EQUAL last_definition)
+      string(APPEND namespace_part "#line ${n} \"${md}\"\n${text}\n")
+    else()
+      string(APPEND body_part "#line ${n} \"${md}\"\n${text}\n")
+      if(text MATCHES "[^ \t]" AND NOT text MATCHES "^[ \t]*//")
+        set(has_body TRUE)
+      endif()
+    endif()
+    math(EXPR index "${index} + 1")
+  endforeach()
+  if(NOT has_body)
+    string(APPEND namespace_part "${body_part}")
+    set(body_part "")
+  endif()
+  set(${out_namespace} "${namespace_part}" PARENT_SCOPE)
+  set(${out_body} "${body_part}" PARENT_SCOPE)
 endfunction()
 
 function(triad_doc_snippets md page default_layer)
@@ -140,16 +204,14 @@ function(_triad_doc_snippet md page n line default_layer code has_expected expec
       string(APPEND includes "#include <${std}>\n")
     endforeach()
     string(APPEND includes "using namespace std::chrono_literals;\n")
-    set(definition "\n[A-Za-z_][A-Za-z0-9_:<>, *&]* [*&]?[A-Za-z_][A-Za-z0-9_:~]*\\([^;\n=[]*\\)[a-z ]*{")
-    set(scope_keyword "\n(#include|struct |class |template *<|enum |union |namespace [A-Za-z_]+ *{)")
-    if("\n${code}" MATCHES "${definition}" OR "\n${code}" MATCHES "${scope_keyword}")
-      _triad_doc_write(${source} "${header}${includes}#line ${line} \"${md}\"\n${code}\nint main() { return 0; }\n")
+    _triad_doc_split_fragment("${md}" ${line} "${code}" namespace_part body_part)
+    if(body_part STREQUAL "")
+      _triad_doc_write(${source} "${header}${includes}${namespace_part}int main() { return 0; }\n")
     else()
-      _triad_doc_write(${source} "${header}${includes}
+      _triad_doc_write(${source} "${header}${includes}${namespace_part}
 namespace {
 void docs_fragment() {
-#line ${line} \"${md}\"
-${code}}
+${body_part}}
 }  // namespace
 
 int main() {
