@@ -123,8 +123,15 @@ BlockingAwaiter::~BlockingAwaiter() {
   }
 }
 
+namespace {
+thread_local std::size_t tl_blocking_calls = 0;
+}  // namespace
+
+std::size_t blocking_calls_started() noexcept { return tl_blocking_calls; }
+
 bool BlockingAwaiter::await_suspend(std::coroutine_handle<> h) {
   PromiseBase& t = current_task_or_throw();
+  ++tl_blocking_calls;
   call_ = new BlockingCall(t.loop_->self(), run_, arg_);
   call_->set_awaiter(this);
   on_cancel = &cancel_thunk;

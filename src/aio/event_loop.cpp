@@ -25,7 +25,7 @@ struct FrameCacheCleaner {
       }
       fc.counts[c] = 0;
     }
-    fc.cleanup_registered = false;
+    fc.cap = 0;
   }
 };
 }  // namespace
@@ -33,7 +33,7 @@ struct FrameCacheCleaner {
 void register_frame_cache_cleanup() noexcept {
   static thread_local FrameCacheCleaner cleaner;
   (void)&cleaner;
-  tl_frame_cache.cleanup_registered = true;
+  tl_frame_cache.cap = kMaxCached;
 }
 
 // ---- callbacks (call_soon) ----------------------------------------------------------------
@@ -157,6 +157,15 @@ void task_destroy_op(FutureCore& c) noexcept { static_cast<PromiseBase&>(c).fram
 
 const CoreOps PromiseBase::kTaskOps{&task_cancel_op, &task_destroy_op};
 
+void PromiseBase::release_task_slow() noexcept {
+  if (is_root_) {
+    delete extras_;
+    release_storage();
+  } else {
+    exc_.~exception_ptr();  // awaited inline: only the exception slot is in use
+  }
+}
+
 bool PromiseBase::task_cancel(std::string_view msg) {
   if (done()) return false;
   ++cancel_requests_;
@@ -260,14 +269,9 @@ void EventLoop::check_can_run() const {
 }
 
 void EventLoop::adopt_task(detail::PromiseBase& p, std::coroutine_handle<> frame) noexcept {
-  p.loop_ = this;
-  p.is_root_ = true;
-  p.frame_ = frame;
-  p.resume_point_ = frame;
-  p.id_ = next_task_id_++;
+  p.init_root(this, frame, next_task_id_++);
   p.ref();  // the loop's reference, dropped when the task finishes
   p.next_task_ = tasks_head_;
-  p.prev_task_ = nullptr;
   if (tasks_head_) tasks_head_->prev_task_ = &p;
   tasks_head_ = &p;
   ++pending_tasks_;

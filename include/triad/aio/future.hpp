@@ -35,6 +35,9 @@ template <class T>
 class FutureState final : public FutureCore, public ResultSlot<T> {
  public:
   explicit FutureState(LoopBase* loop) noexcept : FutureCore(&kOps) { loop_ = loop; }
+  FutureState(const FutureState&) = delete;
+  FutureState& operator=(const FutureState&) = delete;
+  ~FutureState() { release_storage(); }
 
  private:
   static bool cancel_op(FutureCore& c, std::string_view msg) {

@@ -69,10 +69,21 @@ struct CoreOps {
 
 class FutureCore {
  public:
-  explicit FutureCore(const CoreOps* ops) noexcept : exc_(), ops_(ops) {}
+  explicit FutureCore(const CoreOps* ops) noexcept
+      : loop_(nullptr),
+        exc_(),
+        exc_retrieved_(false),
+        ops_(ops),
+        state_(State::pending),
+        refs_(0),
+        whead_(nullptr),
+        wtail_(nullptr),
+        callbacks_(nullptr) {}
   FutureCore(const FutureCore&) = delete;
   FutureCore& operator=(const FutureCore&) = delete;
-  ~FutureCore() {
+  // The derived class calls release_storage() (a coroutine awaited inline has less to free).
+  ~FutureCore() {}  // NOLINT: exc_ is released by release_storage()
+  void release_storage() noexcept {
     if (callbacks_ != nullptr || exc_) [[unlikely]] destroy_slow();
   }
 
@@ -131,21 +142,37 @@ class FutureCore {
   // Sets the final state, fires the DoneWaiters and schedules the callbacks.
   void complete(State s) noexcept;
 
-  LoopBase* loop_ = nullptr;
+  LoopBase* loop_;
   // The exception, or the CancelledError of a cancelled core. In a union so that the common
   // case (no exception) costs no call to libstdc++'s out-of-line ~exception_ptr().
   union {
     std::exception_ptr exc_;
   };
-  bool exc_retrieved_ = false;
+  bool exc_retrieved_;
+
+ protected:
+  // For a coroutine promise: initialises only what a coroutine awaited inline uses (the
+  // exception slot and what the destructor reads); the rest is set by init_scheduled() when
+  // the coroutine becomes a scheduled task. Keeps `co_await f()` cheap.
+  struct Lazy {};
+  explicit FutureCore(Lazy) noexcept : exc_() {}
+  void init_scheduled(LoopBase* loop, const CoreOps* ops) noexcept {
+    loop_ = loop;
+    exc_retrieved_ = false;
+    ops_ = ops;
+    state_ = State::pending;
+    refs_ = 0;
+    whead_ = wtail_ = nullptr;
+    callbacks_ = nullptr;
+  }
 
  private:
   const CoreOps* ops_;
-  State state_ = State::pending;
-  std::uint32_t refs_ = 0;
-  DoneWaiter* whead_ = nullptr;
-  DoneWaiter* wtail_ = nullptr;
-  std::vector<net::Callback>* callbacks_ = nullptr;
+  State state_;
+  std::uint32_t refs_;
+  DoneWaiter* whead_;
+  DoneWaiter* wtail_;
+  std::vector<net::Callback>* callbacks_;
 };
 
 // The result of a Task<T> or Future<T>: a value slot (T may be void or move-only).
@@ -166,7 +193,28 @@ std::exception_ptr make_cancelled(std::string_view msg);
 
 class PromiseBase : public FutureCore {
  public:
-  PromiseBase() noexcept : FutureCore(&kTaskOps) {}
+  PromiseBase() noexcept : FutureCore(Lazy{}) {}
+  PromiseBase(const PromiseBase&) = delete;
+  PromiseBase& operator=(const PromiseBase&) = delete;
+  ~PromiseBase() {
+    if (is_root_ || exc_) [[unlikely]] release_task_slow();
+  }
+  void release_task_slow() noexcept;
+
+  // Turns this coroutine into a scheduled (root) task of `loop` (EventLoop::adopt_task): the
+  // task state that a coroutine awaited inline never touches is initialised here.
+  void init_root(LoopBase* loop, std::coroutine_handle<> frame, std::uint64_t id) noexcept {
+    init_scheduled(loop, &kTaskOps);
+    is_root_ = true;
+    extras_ = nullptr;
+    frame_ = frame;
+    resume_point_ = frame;
+    waiting_on_ = nullptr;
+    prev_task_ = next_task_ = nullptr;
+    id_ = id;
+    cancel_requests_ = 0;
+    must_cancel_ = false;
+  }
 
   // --- Task (root) state; see EventLoop::create_task ---
   // Python: Task.cancel(msg).
@@ -186,18 +234,20 @@ class PromiseBase : public FutureCore {
 
   static const CoreOps kTaskOps;
 
-  std::coroutine_handle<> frame_;          // a root task: its own frame (destroyed at refs 0)
+  // Fields marked (root) are initialised by init_root() only: never read them on a coroutine
+  // that is awaited inline.
+  std::coroutine_handle<> frame_;          // (root) its own frame (destroyed at refs 0)
   std::coroutine_handle<> continuation_;   // who awaits this coroutine inline (null for a root)
-  std::coroutine_handle<> resume_point_;   // a root task: its innermost suspended coroutine
-  Suspension* waiting_on_ = nullptr;       // a root task: its current await point
-  PromiseBase* prev_task_ = nullptr;       // the loop's list of pending tasks
-  PromiseBase* next_task_ = nullptr;
+  std::coroutine_handle<> resume_point_;   // (root) its innermost suspended coroutine
+  Suspension* waiting_on_;                 // (root) its current await point
+  PromiseBase* prev_task_;                 // (root) the loop's list of pending tasks
+  PromiseBase* next_task_;
   // Rarely used task data, allocated on first use (keeps every coroutine frame small).
   struct Extras {
     std::string name;        // set_name(); empty = "Task-<id>"
     std::string cancel_msg;  // the message of the last cancel(msg)
   };
-  std::unique_ptr<Extras> extras_;
+  Extras* extras_;                         // (root) owned
   [[nodiscard]] std::string_view cancel_msg() const noexcept {
     return extras_ ? std::string_view(extras_->cancel_msg) : std::string_view();
   }
@@ -206,12 +256,12 @@ class PromiseBase : public FutureCore {
     return "Task-" + std::to_string(id_);
   }
   Extras& extras() {
-    if (!extras_) extras_ = std::make_unique<Extras>();
+    if (!extras_) extras_ = new Extras;
     return *extras_;
   }
-  std::uint64_t id_ = 0;
-  int cancel_requests_ = 0;                // Python: Task.cancelling()
-  bool must_cancel_ = false;
+  std::uint64_t id_;                       // (root)
+  int cancel_requests_;                    // (root) Python: Task.cancelling()
+  bool must_cancel_;                       // (root)
   bool started_ = false;
   bool is_root_ = false;
 };

@@ -38,7 +38,7 @@ struct FreeFrame {
 struct FrameCache {
   FreeFrame* heads[kFrameClasses];
   std::uint32_t counts[kFrameClasses];
-  bool cleanup_registered;
+  std::uint32_t cap;  // 0 until the thread-exit cleaner is registered, then kMaxCached
 };
 inline thread_local FrameCache tl_frame_cache{};
 
@@ -65,8 +65,7 @@ inline void frame_free(void* p, std::size_t n) noexcept {
   const std::size_t c = (n + kFrameGranule - 1) / kFrameGranule;
   if (c < kFrameClasses) {
     FrameCache& fc = tl_frame_cache;
-    if (fc.counts[c] < kMaxCached) {
-      if (!fc.cleanup_registered) register_frame_cache_cleanup();
+    if (fc.counts[c] < fc.cap || (fc.cap == 0 && (register_frame_cache_cleanup(), true))) {
       auto* f = static_cast<FreeFrame*>(p);
       f->next = fc.heads[c];
       fc.heads[c] = f;
