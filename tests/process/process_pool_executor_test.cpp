@@ -53,6 +53,7 @@ int fails_at_five(int x) {
   return x;
 }
 void ignore(int) {}
+std::size_t length(std::string s) { return s.size(); }
 tp::Event* g_gate = nullptr;  // set by a test before it forks the pool
 int wait_for_gate(int x) {
   g_gate->wait();
@@ -168,6 +169,9 @@ TEST_F(PoolTest, MapIsLazyZipsAndReraisesAtTheFailingItem) {
     EXPECT_EQ(got, (std::vector<int>{0, 1, 2, 3, 4})) << "chunksize " << chunk;
     EXPECT_FALSE(r.next().has_value()) << "the iteration ends after the exception";
   }
+  const std::vector<std::string> words{"a", "bb", "ccc", "dddd", "eeeee"};
+  EXPECT_EQ(collect(pool.map(length, words, 2)), (std::vector<std::size_t>{1, 2, 3, 4, 5}))
+      << "arguments that go through cereal";
   const auto units = collect(pool.map(ignore, xs, 4));
   EXPECT_EQ(units.size(), xs.size()) << "void functions yield monostate";
 }

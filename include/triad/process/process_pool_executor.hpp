@@ -230,9 +230,40 @@ void pool_call(const void* fn, const char* args, std::size_t n, std::string& out
 // A map chunk: the arguments are a std::vector of argument tuples; the result is the values
 // of the calls up to the first exception (void results as a count), then u8 0, or u8 1 and
 // the exception's type name and message.
+// A chunk's arguments: when every argument type is trivially copyable, the raw bytes of each
+// call's arguments one call after the other; else the cereal encoding of a std::vector of
+// argument tuples.
+template <class... D, class Tuple>
+void encode_chunk(std::string& out, const std::vector<Tuple>& items) {
+  if constexpr (all_raw_v<D...>) {
+    out.reserve(out.size() + items.size() * (std::size_t{0} + ... + sizeof(D)));
+    for (const auto& t : items)
+      std::apply([&](const auto&... a) { encode_args<D...>(out, a...); }, t);
+  } else {
+    encode(out, items);
+  }
+}
+
+template <class... D>
+std::vector<std::tuple<D...>> decode_chunk(const char* p, std::size_t n) {
+  if constexpr (all_raw_v<D...>) {
+    constexpr std::size_t each = (std::size_t{0} + ... + sizeof(D));
+    if (n % each != 0)
+      throw ValueError("corrupted message: a chunk of " + std::to_string(n) +
+                       " bytes is not a whole number of " + std::to_string(each) +
+                       "-byte argument lists");
+    std::vector<std::tuple<D...>> items;
+    items.reserve(n / each);
+    for (std::size_t off = 0; off < n; off += each) items.push_back(decode_args<D...>(p + off, each));
+    return items;
+  } else {
+    return decode<std::vector<std::tuple<D...>>>(p, n);
+  }
+}
+
 template <class Fp, class R, class... D>
 void pool_call_chunk(const void* fn, const char* args, std::size_t n, std::string& out) {
-  auto items = decode<std::vector<std::tuple<D...>>>(args, n);
+  auto items = decode_chunk<D...>(args, n);
   auto f = reinterpret_cast<Fp>(const_cast<void*>(fn));
   using V = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
   std::vector<V> values;
@@ -475,7 +506,7 @@ class ProcessPoolExecutor {
         (++std::get<I>(its), ...);
         if (batch.size() == opts.chunksize || at_end()) {
           buf.assign(sizeof(detail::PoolTaskHeader), '\0');
-          detail::encode(buf, batch);
+          detail::encode_chunk<std::tuple_element_t<I, ArgTuple>...>(buf, batch);
           batch.clear();
           auto* pc = new detail::PendingChunk<R, V>();
           chunks.push_back(pc->promise.get_future());
