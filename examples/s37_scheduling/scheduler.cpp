@@ -2,6 +2,7 @@
 #include "s37_scheduling/scheduler.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 #include <set>
@@ -15,6 +16,9 @@ namespace {
 
 constexpr Time kMaxTotal = 1'000'000'000'000;  // 10^12: far from overflow
 constexpr Time kNever = std::numeric_limits<Time>::max();
+// Quantum expiries and boosts are events; inputs that could need more are refused, so that a
+// simulation always ends quickly and its timeline stays small.
+constexpr double kMaxEvents = 1'000'000;
 
 std::string quote(const std::string& name) {
   return "'" + name + "'";
@@ -178,6 +182,10 @@ class Simulator {
         r.level = 0;
         enter_ready(j, t);
       } else if (r.phase == Phase::blocked && r.io_until == t) {
+        // Boosts are not simulated while nothing is ready or running (see advance()); a job
+        // blocked across a boost instant gets it here. (A boost at `since` was applied.)
+        const Time p = policy_.boost_period;
+        if (policy_.kind == PolicyKind::mlfq && p > 0 && t / p > r.since / p) r.level = 0;
         enter_ready(j, t);
       }
     }
@@ -286,7 +294,11 @@ class Simulator {
       if (r.phase == Phase::not_arrived) next = std::min(next, jobs_[j].arrival);
       if (r.phase == Phase::blocked) next = std::min(next, r.io_until);
     }
-    if (policy_.kind == PolicyKind::mlfq && policy_.boost_period > 0) {
+    // A boost only matters while a job is ready or on the CPU: with the CPU idle and nothing
+    // ready, the next boost is skipped (admit() applies missed boosts to blocked jobs), so a
+    // long idle stretch costs no events.
+    if (policy_.kind == PolicyKind::mlfq && policy_.boost_period > 0 &&
+        (cur_ >= 0 || pick() >= 0)) {
       next = std::min(next, (t / policy_.boost_period + 1) * policy_.boost_period);
     }
     // next > t: every pending event lies in the future (a dispatch starts a positive slice).
@@ -322,6 +334,39 @@ class Simulator {
   Time switch_end_ = 0;
   bool fresh_ = false;  // a dispatch happened since the last run slice was recorded
 };
+
+// Throws if quantum expiries or boosts could exceed kMaxEvents.
+void check_event_bound(const std::vector<Job>& jobs, const Policy& policy, const Options& options) {
+  if (!has_quanta(policy.kind)) return;
+  double cpu = 0;
+  double bursts = 0;
+  for (const Job& j : jobs) {
+    for (std::size_t i = 0; i < j.bursts.size(); i += 2) cpu += static_cast<double>(j.bursts[i]);
+    bursts += static_cast<double>(j.bursts.size());
+  }
+  const double qmin =
+      static_cast<double>(*std::min_element(policy.quanta.begin(), policy.quanta.end()));
+  const double expiries = std::floor(cpu / qmin);
+  if (expiries > kMaxEvents) {
+    throw triad::ValueError(policy.name() + ": " + std::to_string(static_cast<Time>(cpu)) +
+                            " units of CPU time make up to " +
+                            std::to_string(static_cast<Time>(expiries)) +
+                            " quantum expiries, above the simulator's limit of 10^6; use a "
+                            "larger quantum");
+  }
+  if (policy.boost_period > 0) {
+    // Boosts happen only while the CPU is busy or switching (see advance()).
+    const double dispatches = expiries + 2 * bursts;
+    const double busy = cpu + static_cast<double>(options.switch_cost) * dispatches;
+    const double boosts = std::floor(busy / static_cast<double>(policy.boost_period));
+    if (boosts > kMaxEvents) {
+      throw triad::ValueError(policy.name() + ": up to " +
+                              std::to_string(static_cast<Time>(boosts)) +
+                              " priority boosts, above the simulator's limit of 10^6; use a "
+                              "longer boost period");
+    }
+  }
+}
 
 }  // namespace
 
@@ -438,6 +483,7 @@ Schedule simulate(const std::vector<Job>& jobs, const Policy& policy, const Opti
     throw triad::ValueError("context switch cost " + std::to_string(options.switch_cost) +
                             " is above 10^12");
   }
+  check_event_bound(jobs, policy, options);
   return Simulator(jobs, policy, options).run();
 }
 

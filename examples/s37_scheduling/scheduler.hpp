@@ -179,8 +179,10 @@ struct Schedule {
 void validate(const std::vector<Job>& jobs);
 
 // Runs the jobs under the policy. Throws triad::ValueError for bad jobs (validate()), a bad
-// policy (Policy::validate()) or a negative switch cost. Time and memory are linear in the
-// number of scheduling events (dispatches, arrivals, IO completions, boosts).
+// policy (Policy::validate()), a negative switch cost, or an input that could need more than
+// 10^6 quantum expiries (total CPU time / smallest quantum) or MLFQ boosts (CPU busy time /
+// boost period). Time and memory are linear in the number of scheduling events (dispatches,
+// arrivals, IO completions, boosts while a job is ready or running), times the job count.
 [[nodiscard]] Schedule simulate(const std::vector<Job>& jobs, const Policy& policy,
                                 const Options& options = {});
 

@@ -142,6 +142,25 @@ TEST(S37Mlfq, PeriodicBoostLiftsALongJob) {
   EXPECT_EQ(sched::gantt_line(boosted), "0 [L] 3 [S] 6 [L] 8 [S] 10 [L] 15");
 }
 
+TEST(S37Mlfq, BoostReachesAJobBlockedInIo) {
+  // A drops to level 1, then blocks for IO over the boosts at 5 and 10 (the CPU idles): it
+  // comes back at 12 at level 0, so it runs before B, a newcomer at 12 (arrival order).
+  const std::vector<Job> jobs{{"A", 0, {2, 10, 3}}, {"B", 12, {2}}};
+  EXPECT_EQ(sched::gantt_line(sched::simulate(jobs, Policy::mlfq({1, 8}, 5))),
+            "0 [A] 2 [idle] 12 [A] 13 [B] 14 [A] 16 [B] 17");
+  // Without the boost A is still at level 1 and B goes first.
+  EXPECT_EQ(sched::gantt_line(sched::simulate(jobs, Policy::mlfq({1, 8}))),
+            "0 [A] 2 [idle] 12 [B] 13 [A] 16 [B] 17");
+}
+
+TEST(S37Mlfq, LongIdleStretchesCostNoBoostEvents) {
+  // A boost every unit, and 10^11 idle units between the jobs: finishes at once.
+  const auto s =
+      sched::simulate({{"A", 0, {1}}, {"B", 100'000'000'000, {1}}}, Policy::mlfq({2}, 1));
+  EXPECT_EQ(sched::gantt_line(s), "0 [A] 1 [idle] 100000000000 [B] 100000000001");
+  EXPECT_LT(s.cpu.size(), 4U);
+}
+
 TEST(S37Mlfq, OneLevelIsRoundRobin) {
   const std::vector<Job> jobs{{"A", 0, {5, 2, 3}}, {"B", 1, {4}}, {"C", 2, {1, 1, 1}}};
   const auto rr = sched::simulate(jobs, Policy::round_robin(2));
@@ -261,6 +280,12 @@ TEST(S37Switch, PreemptionWaitsForTheSwitchToEnd) {
 // Random job sets under every policy: the states tile each job's life, the CPU slices tile the
 // timeline, runs match the running states, IO waits are exact, and (without switch cost and
 // except for uniprogramming) the CPU never idles while a job is ready.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr int kRounds = 20;  // the same checks, fewer job sets: sanitizers are slow
+#else
+constexpr int kRounds = 60;
+#endif
+
 TEST(S37Invariants, GeneratedJobSets) {
   std::mt19937 rng(37);
   auto pick = [&](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
@@ -269,7 +294,7 @@ TEST(S37Invariants, GeneratedJobSets) {
                                      Policy::priority(true),  Policy::round_robin(1),
                                      Policy::round_robin(3),  Policy::mlfq({1, 2, 4}),
                                      Policy::mlfq({2, 5}, 7), Policy::uniprogramming()};
-  for (int round = 0; round < 60; ++round) {
+  for (int round = 0; round < kRounds; ++round) {
     std::vector<Job> jobs;
     const int n = pick(1, 6);
     for (int i = 0; i < n; ++i) {
@@ -506,6 +531,14 @@ TEST(S37Errors, BadPolicies) {
             "SJF has no priority boost (boost period 5)");
   EXPECT_EQ(error_of(ok, Policy::fcfs(), {.switch_cost = -1}),
             "context switch cost must be >= 0, got -1");
+  // Inputs that would need too many events are refused instead of running for ages.
+  EXPECT_EQ(error_of({{"A", 0, {2'000'000}}}, Policy::round_robin(1)),
+            "RR q=1: 2000000 units of CPU time make up to 2000000 quantum expiries, above the "
+            "simulator's limit of 10^6; use a larger quantum");
+  EXPECT_EQ(error_of({{"A", 0, {3'000'000}}}, Policy::mlfq({1'000'000}, 2)),
+            "MLFQ q=1000000 boost=2: up to 1500000 priority boosts, above the simulator's limit "
+            "of 10^6; use a longer boost period");
+  EXPECT_NO_THROW((void)sched::simulate({{"A", 0, {1'000'000}}}, Policy::round_robin(1'000)));
   // All of them are triad::Errors, catchable as the library's base class.
   EXPECT_THROW((void)sched::simulate(ok, Policy::round_robin(0)), triad::Error);
 }
