@@ -67,9 +67,15 @@ compare("process Queue, 1 KiB values", "M msgs/s", True,
             "Boost.Interprocess message_queue": lambda R: R.rate(
                 "process", "BM_Queue1KiB_boost_message_queue") / 1e6,
         })
-compare("ProcessPoolExecutor submit+result", "k tasks/s", True,
-        lambda R: R.rate("process", "BM_Pool_submit_result") / 1e3, {
-            "Python ProcessPoolExecutor": lambda R: R.py("process", r"^Pool submit\+result:\s+([\d.]+) k"),
+compare("ProcessPoolExecutor submit 10^5 tasks, then every result", "k tasks/s", True,
+        lambda R: R.rate("process", "BM_Pool_SubmitThenResult") / 1e3, {
+            "Python ProcessPoolExecutor": lambda R: R.py(
+                "process", r"^Pool submit, then results:\s+([\d.]+) k"),
+        })
+compare("ProcessPoolExecutor, one task in flight: round trip", "µs", False,
+        lambda R: R.ns("process", "BM_Pool_RoundTrip") / 1e3, {
+            "Python ProcessPoolExecutor": lambda R: 1e3 / R.py(
+                "process", r"^Pool submit\+result:\s+([\d.]+) k"),
         })
 compare("ProcessPoolExecutor map, chunksize 256", "k tasks/s", True,
         lambda R: R.rate("process", "BM_Pool_map_chunksize256") / 1e3, {
@@ -88,6 +94,7 @@ compare("Pipe ping-pong round trip between processes", "µs", False,
         lambda R: R.ns("process", "BM_PingPong_triad_Pipe") / 1e3, {
             "Python multiprocessing.Pipe": lambda R: R.py("process", r"^Pipe ping-pong:\s+([\d.]+) us"),
             "raw pipe(2)": lambda R: R.ns("process", "BM_PingPong_raw_pipe") / 1e3,
+            "raw socketpair(2)": lambda R: R.ns("process", "BM_PingPong_raw_socketpair") / 1e3,
         })
 
 # ---- green threads ----

@@ -116,6 +116,13 @@ def _(R):
     return R.ns("process", "BM_PingPong_triad_Pipe") / R.ns("process", "BM_PingPong_raw_pipe")
 
 
+# Not an issue goal: Pipe() is a socketpair, as Python's duplex Pipe is (and send() with
+# MSG_NOSIGNAL needs no process-wide SIGPIPE policy); this row shows what the transport costs.
+@goal("… the same Pipe vs a raw socketpair ping-pong (same transport)", "<=", 1.2, "×")
+def _(R):
+    return R.ns("process", "BM_PingPong_triad_Pipe") / R.ns("process", "BM_PingPong_raw_socketpair")
+
+
 # ---- Green threads (issue 4) ----
 @goal("greenlet switch vs a raw Boost.Context switch", "<=", 1.3, "×")
 def _(R):
