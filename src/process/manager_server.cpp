@@ -14,6 +14,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <atomic>
+#include <chrono>
 #include <list>
 #include <map>
 #include <mutex>
@@ -661,32 +663,67 @@ void set_recv_timeout(int fd, long seconds) {
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-void serve_connection(int fd, ServerState* state, const std::string* authkey, int stop_fd) {
-  Connection c(fd, true, true);
-  try {
-    // An unauthenticated peer gets 30 s to answer, then the thread lets it go.
-    set_recv_timeout(fd, 30);
-    deliver_challenge(c, *authkey);
-    answer_challenge(c, *authkey);
-    set_recv_timeout(fd, 0);
-  } catch (const std::exception&) {
-    return;  // AuthenticationError (or the peer left): nothing was run for it
-  }
-  for (;;) {
-    std::string reply;
-    bool stop = false;
-    try {
-      const std::string frame = c.recv_bytes();
-      reply = state->handle(frame, &stop);
-      c.send_bytes(reply);
-    } catch (const std::exception&) {
-      return;  // the client closed its connection (or went away)
+// One connection's thread. main() owns the Worker; the thread only sets `done` (after its
+// socket is closed) and pokes the exit pipe, so main can join it.
+struct Worker {
+  std::thread thread;
+  int fd = -1;
+  std::atomic<bool> done{false};
+};
+
+void serve_connection(Worker* w, ServerState* state, const std::string* authkey, int stop_fd, int exit_fd) {
+  auto notify = [w, exit_fd] {
+    w->done.store(true, std::memory_order_release);
+    const char b = 1;
+    while (::write(exit_fd, &b, 1) < 0 && errno == EINTR) {
     }
-    if (stop) {
-      const char b = 1;
-      while (::write(stop_fd, &b, 1) < 0 && errno == EINTR) {
+  };
+  {
+    Connection c(w->fd, true, true);
+    bool authenticated = false;
+    try {
+      // An unauthenticated peer gets 30 s to answer, then the thread lets it go.
+      set_recv_timeout(w->fd, 30);
+      deliver_challenge(c, *authkey);
+      answer_challenge(c, *authkey);
+      set_recv_timeout(w->fd, 0);
+      authenticated = true;
+    } catch (const std::exception&) {
+      // AuthenticationError (or the peer left): nothing was run for it
+    }
+    while (authenticated) {
+      bool stop = false;
+      try {
+        const std::string frame = c.recv_bytes();
+        const std::string reply = state->handle(frame, &stop);
+        c.send_bytes(reply);
+      } catch (const std::exception&) {
+        break;  // the client closed its connection (or went away, or the server stops)
       }
-      return;
+      if (stop) {
+        const char b = 1;
+        while (::write(stop_fd, &b, 1) < 0 && errno == EINTR) {
+        }
+        break;
+      }
+    }
+  }
+  notify();
+}
+
+void drain(int fd) {
+  char buf[64];
+  while (::read(fd, buf, sizeof buf) > 0) {
+  }
+}
+
+void join_finished(std::list<Worker>& workers) {
+  for (auto it = workers.begin(); it != workers.end();) {
+    if (it->done.load(std::memory_order_acquire)) {
+      it->thread.join();
+      it = workers.erase(it);
+    } else {
+      ++it;
     }
   }
 }
@@ -704,34 +741,57 @@ void run_manager_server(const std::string& address, const std::string& authkey,
     return;
   }
   int stop[2];
-  if (::pipe2(stop, O_CLOEXEC) != 0) {
+  int exits[2];
+  if (::pipe2(stop, O_CLOEXEC) != 0 || ::pipe2(exits, O_CLOEXEC | O_NONBLOCK) != 0) {
     ready("!cannot create a pipe: " + std::string(std::strerror(errno)));
     return;
   }
-  // Shared with detached connection threads, which may outlive this function until the
-  // process exits: never freed.
+  // Shared with connection threads, which may outlive this function (a thread still waiting
+  // in the server, e.g. in a Queue get, when the server stops): never freed.
   auto* state = new ServerState();
   auto* key = new std::string(authkey);
+  std::list<Worker> workers;
   ready(bound);
   for (;;) {
-    pollfd p[2] = {{lfd, POLLIN, 0}, {stop[0], POLLIN, 0}};
-    if (::poll(p, 2, -1) < 0) {
+    pollfd p[3] = {{lfd, POLLIN, 0}, {stop[0], POLLIN, 0}, {exits[0], POLLIN, 0}};
+    if (::poll(p, 3, -1) < 0) {
       if (errno == EINTR) continue;
       break;
     }
     if (p[1].revents) break;
+    if (p[2].revents) {
+      drain(exits[0]);
+      join_finished(workers);
+    }
     if (p[0].revents & POLLIN) {
       const int c = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) continue;  // EINTR, ECONNABORTED, EMFILE: keep serving the others
+      Worker& w = workers.emplace_back();
+      w.fd = c;
       try {
-        std::thread(serve_connection, c, state, key, stop[1]).detach();
+        w.thread = std::thread(serve_connection, &w, state, key, stop[1], exits[1]);
       } catch (const std::exception&) {
         ::close(c);  // no thread to serve it: the client sees EOF
+        workers.pop_back();
       }
     }
   }
   ::close(lfd);
   if (!address.empty() && address.front() == '/') ::unlink(address.c_str());
+  // Stop: end every connection (their reads see EOF), join the threads that end within a
+  // second; a thread still waiting inside the server (a Queue get without timeout...) is
+  // left to the process exit.
+  for (auto& w : workers)
+    if (!w.done.load(std::memory_order_acquire)) ::shutdown(w.fd, SHUT_RDWR);
+  const Deadline deadline = Deadline::after(std::chrono::seconds(1));
+  for (;;) {
+    join_finished(workers);
+    if (workers.empty() || deadline.expired()) break;
+    pollfd p{exits[0], POLLIN, 0};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline.remaining()).count();
+    if (::poll(&p, 1, static_cast<int>(left) + 1) > 0) drain(exits[0]);
+  }
+  for (auto& w : workers) w.thread.detach();
 }
 
 }  // namespace triad::process::detail
