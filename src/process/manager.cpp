@@ -248,7 +248,7 @@ void Manager::shutdown() noexcept {
     // already dead (killed or crashed): reaped below
   }
   try {
-    if (!process_->join(std::chrono::seconds(1))) {
+    if (!process_->join(std::chrono::seconds(3))) {
       process_->kill();
       process_->join();
     }

@@ -778,12 +778,12 @@ void run_manager_server(const std::string& address, const std::string& authkey,
   }
   ::close(lfd);
   if (!address.empty() && address.front() == '/') ::unlink(address.c_str());
-  // Stop: end every connection (their reads see EOF), join the threads that end within a
-  // second; a thread still waiting inside the server (a Queue get without timeout...) is
+  // Stop: end every connection (their reads see EOF), join the threads that end within
+  // 250 ms; a thread still waiting inside the server (a Queue get without timeout...) is
   // left to the process exit.
   for (auto& w : workers)
     if (!w.done.load(std::memory_order_acquire)) ::shutdown(w.fd, SHUT_RDWR);
-  const Deadline deadline = Deadline::after(std::chrono::seconds(1));
+  const Deadline deadline = Deadline::after(std::chrono::milliseconds(250));
   for (;;) {
     join_finished(workers);
     if (workers.empty() || deadline.expired()) break;

@@ -480,6 +480,22 @@ TEST_F(ManagerTest, ShutdownRemovesTheSocketAndReapsTheProcess) {
   }
 }
 
+TEST_F(ManagerTest, ShutdownWhileACallWaitsInTheServer) {
+  tp::Manager m;
+  const std::string addr = m.address();
+  auto q = m.Queue<int>();
+  std::atomic<bool> calling{false};
+  std::thread blocked([q, &calling] {
+    calling = true;
+    // Waits in the server (or finds it gone, if shutdown wins the race): either way it raises.
+    EXPECT_THROW(q.get(), triad::Error);
+  });
+  while (!calling) std::this_thread::yield();
+  m.shutdown();  // does not wait for the get forever
+  blocked.join();
+  EXPECT_FALSE(exists(addr));
+}
+
 TEST_F(ManagerTest, KilledManagerRaisesInsteadOfHanging) {
   tp::Manager m;
   const std::string addr = m.address();

@@ -440,7 +440,7 @@ class Manager {
 
   // Stops the server (if this Manager started it), waits for the process to end, removes its
   // socket file and directory. Idempotent; no-op for a connected Manager (the server belongs
-  // to its starter). Blocks: until the server ended (at most ~1 s, then it is killed).
+  // to its starter). Blocks: until the server ended (at most ~3 s, then it is killed).
   void shutdown() noexcept;
 
   // The server's address: a unix socket path or "host:port" (the real port when 0 was asked).
