@@ -130,6 +130,79 @@ TEST(Blocking, CancellationInterruptsThePark) {
   EXPECT_TRUE(sem.acquire(true, 0s));  // the permit was not consumed by the cancelled waiter
 }
 
+TEST(Blocking, ReadyPrimitivesNeedNoGreenletAndNoSuspension) {
+  triad::Event ev;
+  ev.set();
+  triad::Lock lock;
+  triad::Semaphore sem(1);
+  triad::Queue<int> q(1);
+  q.put(5);
+  const std::size_t before = aio::detail::blocking_calls_started();
+  auto body = [&]() -> aio::Task<int> {
+    EXPECT_TRUE(co_await aio::wait(ev));
+    co_await ev;
+    EXPECT_TRUE(co_await aio::acquire(lock));
+    EXPECT_TRUE(lock.locked());
+    lock.release();
+    co_await lock;
+    EXPECT_TRUE(lock.locked());
+    lock.release();
+    co_await sem;
+    sem.release();
+    const int v = co_await aio::get(q);
+    co_await aio::put(q, v + 1);  // room again: put at once
+    co_return co_await aio::get(q);
+  };
+  EXPECT_EQ(aio::run(body()), 6);
+  EXPECT_EQ(aio::detail::blocking_calls_started(), before);  // every call took its fast path
+}
+
+TEST(Blocking, CoAwaitTheFoundationPrimitives) {
+  triad::Lock lock;
+  triad::Semaphore sem(0);
+  triad::Event ev;
+  lock.acquire();
+  std::thread helper;
+  auto body = [&]() -> aio::Task<int> {
+    // The helper releases the lock, then the semaphore, then sets the event; each await
+    // completes whether it parks first or finds the primitive ready.
+    helper = std::thread([&] {
+      lock.release();
+      sem.release();
+      ev.set();
+    });
+    co_await lock;
+    EXPECT_TRUE(lock.locked());
+    lock.release();
+    co_await sem;
+    co_await ev;
+    co_return 1;
+  };
+  EXPECT_EQ(aio::run(body()), 1);
+  helper.join();
+  EXPECT_FALSE(lock.locked());
+  EXPECT_FALSE(sem.acquire(false));  // the one permit was taken by the task
+}
+
+TEST(Blocking, CoAwaitLockCancelledWhileParkedLeavesTheLockAlone) {
+  triad::Lock lock;
+  lock.acquire();  // held by this thread for the whole run: the task must park
+  const std::size_t before = aio::detail::blocking_calls_started();
+  auto body = [&]() -> aio::Task<void> {
+    auto waiter = [&]() -> aio::Task<void> { co_await lock; };
+    auto t = aio::create_task(waiter());
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration: the waiter runs first and parks
+    EXPECT_EQ(aio::detail::blocking_calls_started(), before + 1);
+    t.cancel();
+    EXPECT_THROW(co_await t, triad::CancelledError);
+  };
+  aio::run(body());
+  EXPECT_TRUE(lock.locked());
+  lock.release();
+  EXPECT_TRUE(lock.acquire(false));  // nobody stale holds or waits for it
+  lock.release();
+}
+
 TEST(Blocking, GenericBlockingCall) {
   triad::Event ev;
   std::thread th;

@@ -23,6 +23,24 @@ void run(F body) {
   aio::run(body());
 }
 
+// The socket tests run on every Reactor backend: StreamsOn/<test>/epoll and .../io_uring
+// (skipped where the kernel refuses io_uring).
+class StreamsOn : public ::testing::TestWithParam<triad::net::Backend> {
+ protected:
+  void SetUp() override {
+    if (!triad::net::Reactor::available(GetParam())) {
+      GTEST_SKIP() << triad::net::to_string(GetParam()) << " is not available here";
+    }
+  }
+  // aio::run(body()) on a loop with this test's backend.
+  template <class F>
+  void run(F body) {
+    aio::EventLoop loop(GetParam());
+    loop.run_until_complete(body());
+    loop.close();
+  }
+};
+
 TEST(StreamReader, ReadFedData) {
   run([]() -> aio::Task<void> {
     aio::StreamReader r;
@@ -176,7 +194,7 @@ aio::Task<void> upper_echo(aio::StreamReader r, aio::StreamWriter w) {
   co_await w.wait_closed();
 }
 
-TEST(Streams, EchoServerAndClients) {
+TEST_P(StreamsOn, EchoServerAndClients) {
   const std::size_t fds_before = triad_test::open_fd_count();
   run([]() -> aio::Task<void> {
     aio::Server srv = co_await aio::start_server(upper_echo, "127.0.0.1", 0);
@@ -206,7 +224,7 @@ TEST(Streams, EchoServerAndClients) {
   EXPECT_EQ(triad_test::open_fd_count(), fds_before);
 }
 
-TEST(Streams, ConnectionRefused) {
+TEST_P(StreamsOn, ConnectionRefused) {
   run([]() -> aio::Task<void> {
     // A port that was just free: bind, read the port, close.
     int port = 0;
@@ -218,7 +236,7 @@ TEST(Streams, ConnectionRefused) {
   });
 }
 
-TEST(Streams, BackPressureDrainWaitsForThePeer) {
+TEST_P(StreamsOn, BackPressureDrainWaitsForThePeer) {
   run([]() -> aio::Task<void> {
     aio::Future<aio::StreamReader> server_reader = aio::get_running_loop().create_future<aio::StreamReader>();
     aio::Future<void> release = aio::get_running_loop().create_future<void>();
@@ -252,7 +270,7 @@ TEST(Streams, BackPressureDrainWaitsForThePeer) {
   });
 }
 
-TEST(Streams, ResetByPeerSurfacesOnDrainAndRead) {
+TEST_P(StreamsOn, ResetByPeerSurfacesOnDrainAndRead) {
   run([]() -> aio::Task<void> {
     auto handler = [](aio::StreamReader, aio::StreamWriter w) -> aio::Task<void> {
       // Abort: SO_LINGER 0 makes close() send a RST.
@@ -284,8 +302,8 @@ TEST(Streams, ResetByPeerSurfacesOnDrainAndRead) {
   });
 }
 
-TEST(Streams, HandlerExceptionIsReportedAndConnectionClosed) {
-  aio::EventLoop loop;
+TEST_P(StreamsOn, HandlerExceptionIsReportedAndConnectionClosed) {
+  aio::EventLoop loop(GetParam());
   std::vector<std::string> messages;
   loop.set_exception_handler([&](aio::EventLoop&, const aio::ExceptionContext& c) { messages.push_back(c.message); });
   auto body = [&]() -> aio::Task<void> {
@@ -304,7 +322,7 @@ TEST(Streams, HandlerExceptionIsReportedAndConnectionClosed) {
   EXPECT_EQ(messages, std::vector<std::string>{"Unhandled exception in client_connected_cb"});
 }
 
-TEST(Streams, ServeForeverEndsWhenCancelled) {
+TEST_P(StreamsOn, ServeForeverEndsWhenCancelled) {
   run([]() -> aio::Task<void> {
     aio::Server srv = co_await aio::start_server(upper_echo, "127.0.0.1", 0);
     auto t = aio::create_task(srv.serve_forever());
@@ -315,7 +333,7 @@ TEST(Streams, ServeForeverEndsWhenCancelled) {
   });
 }
 
-TEST(Streams, UnixSockets) {
+TEST_P(StreamsOn, UnixSockets) {
   const std::string path = "/tmp/triad_aio_test_" + std::to_string(::getpid()) + ".sock";
   ::unlink(path.c_str());
   run([&]() -> aio::Task<void> {
@@ -330,5 +348,11 @@ TEST(Streams, UnixSockets) {
   });
   ::unlink(path.c_str());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, StreamsOn,
+                         ::testing::Values(triad::net::Backend::epoll, triad::net::Backend::io_uring),
+                         [](const ::testing::TestParamInfo<triad::net::Backend>& param_info) {
+                           return std::string(triad::net::to_string(param_info.param));
+                         });
 
 }  // namespace
