@@ -15,8 +15,11 @@
 #                    the triad::net Reactor servers (bench_echo_reactor, docs/bench/net.md)
 #   AIO_BUILD  another build dir to take bench_echo_aio/bench_echo_asio from (default BUILD_DIR)
 # Server pinned to CPU 0, load (/work/shared/tools/echoload.c, gcc -O2) pinned to CPU 1. Prints
-# req/s and server CPU microseconds per request (utime+stime from /proc/PID/stat) per run, then
-# the medians over the rounds and each server's ratios to the hand-written epoll server.
+# per run: req/s; server CPU microseconds per request (utime+stime from /proc/PID/stat) in the
+# steady state, i.e. from the moment the server holds all CONNS connections (echoload connects
+# them all before its clock starts) to the end; and the server CPU spent before that (accepting
+# and setting up the connections) per connection. Then the medians over the rounds and each
+# server's ratios to the hand-written epoll server.
 set -eu
 B=$(cd "${1:?build dir}" && pwd)
 CONNS=${2:-500}
@@ -63,16 +66,27 @@ run() {  # name, command
   taskset -c 0 $cmd > "$OUT/srv.out" 2>&1 &
   pid=$!
   for _ in $(seq 100); do grep -q ready "$OUT/srv.out" 2>/dev/null && break; sleep 0.1; done
-  t0=$(awk '{print $14+$15}' /proc/$pid/stat)
-  out=$(taskset -c 1 $LOAD 127.0.0.1 $PORT "$CONNS" "$SECS")
+  ts=$(awk '{print $14+$15}' /proc/$pid/stat)
+  taskset -c 1 $LOAD 127.0.0.1 $PORT "$CONNS" "$SECS" > "$OUT/load.out" &
+  lpid=$!
+  # Steady state: the CPU clock starts once the server holds every connection (echoload
+  # connects all of them first, then starts its own clock). Setup is reported separately.
+  i=0
+  while [ "$(ls /proc/$pid/fd 2>/dev/null | wc -l)" -lt "$CONNS" ] && [ $i -lt 600 ]; do
+    sleep 0.05; i=$((i + 1))
+  done
+  t0=$(awk '{print $14+$15}' /proc/$pid/stat 2>/dev/null || echo 0)
+  wait $lpid || true
+  out=$(cat "$OUT/load.out")
   if [ ! -e /proc/$pid/stat ]; then echo "$name: server exited: $(cat "$OUT/srv.out")"; return 0; fi
   t1=$(awk '{print $14+$15}' /proc/$pid/stat)
   kill $pid; wait $pid 2>/dev/null || true
   reqs=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
   rps=$(echo "$out" | sed -n 's/.*req_per_s=\([0-9.]*\).*/\1/p')
   cpu=$(awk -v a="$t0" -v b="$t1" -v t="$TCK" -v r="$reqs" 'BEGIN{ if (r>0) printf "%.2f", (b-a)/t*1e6/r; else print "nan" }')
-  echo "$name rps=$rps cpu_us_per_req=$cpu  [$out]"
-  echo "$name $rps $cpu" >> "$RESULTS"
+  setup=$(awk -v a="$ts" -v b="$t0" -v t="$TCK" -v c="$CONNS" 'BEGIN{ printf "%.1f", (b-a)/t*1e6/c }')
+  echo "$name rps=$rps cpu_us_per_req=$cpu setup_cpu_us_per_conn=$setup  [$out]"
+  echo "$name $rps $cpu $setup" >> "$RESULTS"
 }
 
 ALL="epoll green_epoll green_uring green_spawn gevent aio asio reactor_watch_epoll reactor_wait_epoll reactor_watch_uring reactor_wait_uring"
@@ -85,9 +99,10 @@ for r in $(seq "$ROUNDS"); do
     run "$s" "$c"
   done
 done
-echo "# medians over $ROUNDS rounds (conns=$CONNS): req/s, server CPU us/request, ratios to epoll"
+echo "# medians over $ROUNDS rounds (conns=$CONNS): req/s, steady-state server CPU us/request, ratios to epoll, setup CPU us/connection"
 awk '
-  { rps[$1] = rps[$1] " " $2; cpu[$1] = cpu[$1] " " $3; if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
+  { rps[$1] = rps[$1] " " $2; cpu[$1] = cpu[$1] " " $3; su[$1] = su[$1] " " $4
+    if (!($1 in seen)) { seen[$1] = 1; order[++n] = $1 } }
   function median(s,   a, k, i, j, t) {
     k = split(s, a, " ")
     for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
@@ -96,11 +111,11 @@ awk '
   END {
     if ("epoll" in seen) { base_r = median(rps["epoll"]); base_c = median(cpu["epoll"]) }
     for (i = 1; i <= n; i++) {
-      s = order[i]; r = median(rps[s]); c = median(cpu[s])
+      s = order[i]; r = median(rps[s]); c = median(cpu[s]); u = median(su[s])
       if (base_r > 0 && base_c > 0)
-        printf "%-20s %10.0f req/s  %6.2f us/req   %.2fx req/s  %.2fx cpu\n", s, r, c, r / base_r, c / base_c
+        printf "%-20s %10.0f req/s  %6.2f us/req   %.2fx req/s  %.2fx cpu   setup %6.1f us/conn\n", s, r, c, r / base_r, c / base_c, u
       else
-        printf "%-20s %10.0f req/s  %6.2f us/req\n", s, r, c
+        printf "%-20s %10.0f req/s  %6.2f us/req   setup %6.1f us/conn\n", s, r, c, u
     }
   }' "$RESULTS"
 rm -rf "$OUT"

@@ -63,7 +63,7 @@ bool claim(GreenParker& p, Wake why) noexcept {
 
 Wake suspend(ThreadState& ts, Hub& hub, GreenParker& p, Deadline deadline) noexcept {
   // p.wake was reset by the caller BEFORE it published kParked (a claimer writes it after).
-  if (p.interrupt && !p.interrupt_delivered_to_park) {
+  if (p.interrupt && !p.interrupt_delivered_to_park && !p.uninterruptible) {
     std::uint32_t w = kParked;
     if (p.word.compare_exchange_strong(w, kRunning, std::memory_order_acq_rel)) {
       p.interrupt_delivered_to_park = true;
@@ -130,6 +130,10 @@ void yield_now(ThreadState& ts, Hub& hub) {
 // --- the green ParkingContext --------------------------------------------------------------
 
 ParkResult GreenParker::park(WaitNode& node, Deadline deadline) {
+  // A park on the node whose last park timed out, with no deadline, awaits an unpark in
+  // flight (park_and_resolve): it must end only by that unpark.
+  const bool in_flight = &node == timed_out_node && deadline.is_never();
+  timed_out_node = nullptr;
   if (node.state.load(std::memory_order_acquire) != 0) {
     word.store(kRunning, std::memory_order_relaxed);
     return ParkResult::woken;
@@ -145,13 +149,25 @@ ParkResult GreenParker::park(WaitNode& node, Deadline deadline) {
     word.store(kRunning, std::memory_order_relaxed);
     return ParkResult::woken;
   }
+  uninterruptible = in_flight;
   const Wake why = suspend(ts, h, *this, deadline);
+  uninterruptible = false;
   if (why == Wake::unparked || node.state.load(std::memory_order_acquire) != 0) {
     std::uint32_t c = kPending;
     word.compare_exchange_strong(c, kRunning, std::memory_order_acq_rel);
     return ParkResult::woken;
   }
+  timed_out_node = &node;
   return ParkResult::timed_out;
+}
+
+void GreenParker::check_interrupt() {
+  timed_out_node = nullptr;
+  if (!interrupt) return;
+  std::exception_ptr e = std::move(interrupt);
+  interrupt = nullptr;
+  interrupt_delivered_to_park = false;
+  std::rethrow_exception(e);
 }
 
 void GreenParker::unpark(WaitNode& node) noexcept {
@@ -373,6 +389,7 @@ void Hub::interrupt(greenlet& g, std::exception_ptr e) noexcept {
   p.interrupt = std::move(e);
   p.interrupt_delivered_to_park = false;
   p.hub = this;
+  if (p.uninterruptible) return;  // awaiting an unpark in flight: raised at the next switch point
   detail::claim(p, detail::Wake::interrupted);
 }
 

@@ -73,6 +73,7 @@ using poll_t = int (*)(struct pollfd*, nfds_t, int);
 using ppoll_t = int (*)(struct pollfd*, nfds_t, const struct timespec*, const sigset_t*);
 using select_t = int (*)(int, fd_set*, fd_set*, fd_set*, struct timeval*);
 using close_t = int (*)(int);
+using setsockopt_t = int (*)(int, int, int, const void*, socklen_t);
 using fcntl_t = int (*)(int, int, ...);
 using sleep_t = unsigned (*)(unsigned);
 using usleep_t = int (*)(useconds_t);
@@ -96,6 +97,7 @@ TRIAD_REAL(poll, poll_t)
 TRIAD_REAL(ppoll, ppoll_t)
 TRIAD_REAL(select, select_t)
 TRIAD_REAL(close, close_t)
+TRIAD_REAL(setsockopt, setsockopt_t)
 TRIAD_REAL(fcntl, fcntl_t)
 TRIAD_REAL(sleep, sleep_t)
 TRIAD_REAL(usleep, usleep_t)
@@ -119,6 +121,20 @@ inline td::ThreadState* green_ts() noexcept {
 constexpr std::uint8_t kUnknown = 0, kOther = 1, kEmulated = 2, kUserNonBlocking = 3;
 constexpr int kMaxFd = 1 << 16;
 std::atomic<std::uint8_t> g_fd_mode[kMaxFd];
+// Facts about an emulated socket, learnt when it is classified and kept current by the
+// setsockopt wrapper, so a wait costs no getsockopt: kRcvTimeo/kSndTimeo = SO_RCVTIMEO/
+// SO_SNDTIMEO may be set (read it then), kStream = SOCK_STREAM.
+constexpr std::uint8_t kRcvTimeo = 1, kSndTimeo = 2, kStream = 4;
+std::atomic<std::uint8_t> g_fd_info[kMaxFd];
+// The last read/recv on this stream socket emptied its receive queue (a short read): the
+// next one in a green thread waits in the hub first (see read_loop).
+std::atomic<bool> g_fd_drained[kMaxFd];
+
+bool has_timeo(int fd, int opt) noexcept {
+  struct timeval tv{};
+  socklen_t len = sizeof tv;
+  return ::getsockopt(fd, SOL_SOCKET, opt, &tv, &len) == 0 && (tv.tv_sec != 0 || tv.tv_usec != 0);
+}
 
 std::uint8_t mode_of(int fd) noexcept {
   return fd >= 0 && fd < kMaxFd ? g_fd_mode[fd].load(std::memory_order_acquire) : kOther;
@@ -139,6 +155,14 @@ std::uint8_t classify(int fd) noexcept {
       m = kUserNonBlocking;
     } else if (real_fcntl()(fd, F_SETFL, fl | O_NONBLOCK) == 0) {
       m = kEmulated;
+      int type = 0;
+      socklen_t tlen = sizeof type;
+      std::uint8_t info = 0;
+      if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 && type == SOCK_STREAM) info |= kStream;
+      if (has_timeo(fd, SO_RCVTIMEO)) info |= kRcvTimeo;
+      if (has_timeo(fd, SO_SNDTIMEO)) info |= kSndTimeo;
+      g_fd_info[fd].store(info, std::memory_order_relaxed);
+      g_fd_drained[fd].store(false, std::memory_order_relaxed);
     } else {
       m = kOther;
     }
@@ -158,6 +182,10 @@ inline bool managed(int fd) noexcept {
 }
 
 triad::Deadline socket_deadline(int fd, int opt) noexcept {
+  if (fd >= 0 && fd < kMaxFd && mode_of(fd) == kEmulated &&
+      (g_fd_info[fd].load(std::memory_order_relaxed) & (opt == SO_RCVTIMEO ? kRcvTimeo : kSndTimeo)) == 0) {
+    return triad::Deadline::never();  // no timeout set: no getsockopt per wait
+  }
   struct timeval tv{};
   socklen_t len = sizeof tv;
   if (::getsockopt(fd, SOL_SOCKET, opt, &tv, &len) != 0 || (tv.tv_sec == 0 && tv.tv_usec == 0)) {
@@ -189,6 +217,32 @@ auto io_loop(int fd, Events ev, int timeo_opt, Op op) -> decltype(op()) {
       return -1;
     }
   }
+}
+
+// io_loop() for read/recv into n bytes on a managed fd, with the drained fast path: after a
+// short read emptied a stream socket, a green thread waits for readiness BEFORE the system
+// call (the hub's reactor reports every arrival after that point), instead of paying for an
+// EAGAIN first. On OS threads (poll(2) waiting) it always tries the call first.
+template <class Op>
+ssize_t read_loop(int fd, size_t n, Op op) {
+  if (n > 0 && g_fd_drained[fd].load(std::memory_order_relaxed) && green_ts() != nullptr) {
+    g_fd_drained[fd].store(false, std::memory_order_relaxed);
+    const triad::net::WaitResult w = triad::net::current_io_waiter().wait(
+        fd, Events::readable, socket_deadline(fd, SO_RCVTIMEO));
+    if (w == triad::net::WaitResult::timed_out) {
+      errno = EAGAIN;
+      return -1;
+    }
+    if (w == triad::net::WaitResult::closed) {
+      errno = EBADF;
+      return -1;
+    }
+  }
+  const ssize_t r = io_loop(fd, Events::readable, SO_RCVTIMEO, op);
+  if ((g_fd_info[fd].load(std::memory_order_relaxed) & kStream) != 0) {
+    g_fd_drained[fd].store(r > 0 && static_cast<size_t>(r) < n, std::memory_order_relaxed);
+  }
+  return r;
 }
 
 // --- sleeping ------------------------------------------------------------------------------
@@ -286,7 +340,7 @@ int clock_nanosleep(clockid_t clock, int flags, const struct timespec* req, stru
 
 ssize_t read(int fd, void* buf, size_t n) {
   if (!managed(fd)) return real_read()(fd, buf, n);
-  return io_loop(fd, Events::readable, SO_RCVTIMEO, [&] { return real_read()(fd, buf, n); });
+  return read_loop(fd, n, [&] { return real_read()(fd, buf, n); });
 }
 
 ssize_t __read_chk(int fd, void* buf, size_t n, size_t buflen) {
@@ -301,6 +355,7 @@ ssize_t readv(int fd, const struct iovec* iov, int iovcnt) {
 
 ssize_t recv(int fd, void* buf, size_t n, int flags) {
   if ((flags & MSG_DONTWAIT) != 0 || !managed(fd)) return real_recv()(fd, buf, n, flags);
+  if (flags == 0) return read_loop(fd, n, [&] { return real_recv()(fd, buf, n, 0); });
   return io_loop(fd, Events::readable, SO_RCVTIMEO, [&] { return real_recv()(fd, buf, n, flags); });
 }
 
@@ -478,7 +533,10 @@ int select(int nfds, fd_set* rd, fd_set* wr, fd_set* ex, struct timeval* tv) {
 int close(int fd) {
   if (patched() && fd >= 0) {
     triad::net::notify_closing(fd);
-    if (fd < kMaxFd) g_fd_mode[fd].store(kUnknown, std::memory_order_release);
+    if (fd < kMaxFd) {
+      g_fd_mode[fd].store(kUnknown, std::memory_order_release);
+      g_fd_drained[fd].store(false, std::memory_order_relaxed);
+    }
   }
   return real_close()(fd);
 }
@@ -502,6 +560,22 @@ static int fcntl_impl(int fd, int cmd, std::uintptr_t arg) {
     }
   }
   return real_fcntl()(fd, cmd, arg);
+}
+
+// Keeps the per-fd timeout facts current (see g_fd_info); otherwise straight through.
+int setsockopt(int fd, int level, int opt, const void* value, socklen_t len) {
+  const int r = real_setsockopt()(fd, level, opt, value, len);
+  if (r == 0 && level == SOL_SOCKET && fd >= 0 && fd < kMaxFd) {
+    if (opt == SO_RCVTIMEO) g_fd_info[fd].fetch_or(kRcvTimeo, std::memory_order_relaxed);
+    if (opt == SO_SNDTIMEO) g_fd_info[fd].fetch_or(kSndTimeo, std::memory_order_relaxed);
+#if defined(SO_RCVTIMEO_NEW) && SO_RCVTIMEO_NEW != SO_RCVTIMEO
+    if (opt == SO_RCVTIMEO_NEW) g_fd_info[fd].fetch_or(kRcvTimeo, std::memory_order_relaxed);
+#endif
+#if defined(SO_SNDTIMEO_NEW) && SO_SNDTIMEO_NEW != SO_SNDTIMEO
+    if (opt == SO_SNDTIMEO_NEW) g_fd_info[fd].fetch_or(kSndTimeo, std::memory_order_relaxed);
+#endif
+  }
+  return r;
 }
 
 int fcntl(int fd, int cmd, ...) {

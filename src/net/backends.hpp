@@ -7,6 +7,13 @@
 
 namespace triad::net::detail {
 
+// Internal bit of a backend's ReadyEvent (never reaches users): the peer hung up (POLLRDHUP
+// or POLLHUP; a TCP reset sets both). That is permanent, so the reactor keeps such an fd
+// readable for later waits: an edge-triggered backend reports it once, and a reader that
+// emptied the data and then waits first (socket.hpp, drained_) must still see the EOF or the
+// reset that arrived with it.
+inline constexpr Events kHangup = static_cast<Events>(1u << 8);
+
 // Epoll. Throws OSError if epoll_create1 fails.
 std::unique_ptr<ReactorBackend> make_epoll_backend();
 // io_uring through liburing, readiness by IORING_OP_POLL_ADD (multishot for edge interest,

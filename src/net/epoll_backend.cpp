@@ -78,6 +78,7 @@ class EpollBackend final : public ReactorBackend {
       if (e & (EPOLLIN | EPOLLRDHUP | EPOLLPRI)) r |= Events::readable;
       if (e & EPOLLOUT) r |= Events::writable;
       if (e & (EPOLLERR | EPOLLHUP)) r |= Events::error;
+      if (e & (EPOLLRDHUP | EPOLLHUP)) r |= kHangup;
       out[i] = ReadyEvent{evs_[i].data.u64, r};
     }
     return static_cast<std::size_t>(n);

@@ -53,6 +53,7 @@ struct Reactor::Impl {
     std::uint32_t gen = 0;
     Mode mode = Mode::none;
     Events pending = Events::none;  // waits mode: readiness seen while nobody waited on it
+    bool hangup = false;            // waits mode: a hang-up/error was reported (stays readable)
     WatchRec* watch = nullptr;
     IoWait* head = nullptr;
     IoWait* tail = nullptr;
@@ -147,6 +148,7 @@ struct Reactor::Impl {
     drop_watch(e);
     e.mode = Mode::none;
     e.pending = Events::none;
+    e.hangup = false;
     ++e.gen;
     --fds_in_use;
   }
@@ -172,6 +174,7 @@ struct Reactor::Impl {
       if (!w) break;
       unlink(e, *w);
       e.pending &= ~(w->events | Events::error);  // consumed before complete() may re-arm
+      if (e.hangup) e.pending |= Events::readable;  // EOF/error: readable for good
       w->result = ev & (w->events | Events::error);
       ++n;
       w->complete(*w);  // may arm/disarm other waits: rescan from the head
@@ -207,6 +210,7 @@ struct Reactor::Impl {
       ++count;
       w->cb(ev);
     } else if (e->mode == Mode::waits) {
+      if (has(r.events, detail::kHangup)) e->hangup = true;
       e->pending |= r.events & (kRW | Events::error);
       if (e->head) count += complete_waits(*e, e->pending);
     }
@@ -440,10 +444,12 @@ bool Reactor::arm(IoWait& w) {
     e.gen = gen;
     e.mode = Impl::Mode::waits;
     e.pending = Events::none;
+    e.hangup = false;
     ++impl_->fds_in_use;
   } else if (has(e.pending, w.events | Events::error)) {
     w.result = e.pending & (w.events | Events::error);
     e.pending &= ~(w.events | Events::error);
+    if (e.hangup) e.pending |= Events::readable;
     return false;
   }
   w.prev_ = e.tail;

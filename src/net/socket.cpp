@@ -90,6 +90,7 @@ socket socket::fromfd(int fd) {
 
 socket::socket(socket&& o) noexcept
     : fd_(o.fd_.exchange(-1, std::memory_order_relaxed)),
+      drained_(o.drained_.load(std::memory_order_relaxed)),
       family_(o.family_),
       type_(o.type_),
       proto_(o.proto_),
@@ -99,6 +100,7 @@ socket& socket::operator=(socket&& o) noexcept {
   if (this != &o) {
     close();
     fd_.store(o.fd_.exchange(-1, std::memory_order_relaxed), std::memory_order_relaxed);
+    drained_.store(o.drained_.load(std::memory_order_relaxed), std::memory_order_relaxed);
     family_ = o.family_;
     type_ = o.type_;
     proto_ = o.proto_;
@@ -281,9 +283,25 @@ std::size_t socket::recv_into(std::span<char> buf, std::size_t nbytes, int flags
   const int fd = checked_fd();
   Deadline dl;
   bool have_deadline = false;
+  // A request/response peer has not answered yet when we come back right after emptying the
+  // queue: wait first (no EAGAIN recv). Only under a scheduler's waiter (edge-based: every
+  // arrival after the short read is reported), never with the poll(2) waiter of OS threads
+  // (where a poll costs as much as the failed recv it would save).
+  if (flags == 0 && drained_.load(std::memory_order_relaxed) && !nonblocking() &&
+      &current_io_waiter() != &thread_io_waiter()) {
+    drained_.store(false, std::memory_order_relaxed);
+    dl = deadline();
+    have_deadline = true;
+    wait_io(fd, Events::readable, dl);
+  }
   for (;;) {
     const ssize_t n = ::recv(fd, buf.data(), nbytes, flags);
-    if (n >= 0) return static_cast<std::size_t>(n);
+    if (n >= 0) {
+      if (flags == 0 && type_ == SOCK_STREAM) {
+        drained_.store(n > 0 && static_cast<std::size_t>(n) < nbytes, std::memory_order_relaxed);
+      }
+      return static_cast<std::size_t>(n);
+    }
     const int err = errno;
     if (err == EINTR) continue;
     if (!would_block(err) || nonblocking()) raise_os_error(err);

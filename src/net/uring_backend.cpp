@@ -129,6 +129,7 @@ class UringBackend final : public ReactorBackend {
       if (m & (POLLIN | POLLRDHUP | POLLPRI)) ev |= Events::readable;
       if (m & POLLOUT) ev |= Events::writable;
       if (m & (POLLERR | POLLHUP | POLLNVAL)) ev |= Events::error;
+      if (m & (POLLRDHUP | POLLHUP)) ev |= kHangup;
       out[n++] = ReadyEvent{r.token, ev};
     }
     io_uring_cq_advance(&ring_, seen);

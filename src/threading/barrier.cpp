@@ -89,7 +89,19 @@ std::size_t Barrier::wait(Timeout timeout) {
   WaitNode node;
   waiters_.push_back(node);
   guard_.unlock();
-  if (!park_and_resolve(node, waiters_, guard_, deadline)) {
+  bool passed = false;
+  try {
+    passed = park_and_resolve(node, waiters_, guard_, deadline);
+  } catch (...) {
+    // An interrupt (a green thread's kill/Timeout, parking.hpp) while the round is incomplete:
+    // the others would wait for a party that left, so break the barrier as a timeout does.
+    guard_.lock();
+    if (round_ == round && !releasing_ && !broken_) break_locked(wake);
+    guard_.unlock();
+    wake.unpark_all();
+    throw;
+  }
+  if (!passed) {
     guard_.lock();
     if (releasing_ && round_ == round) {
       // Timed out while the round's action runs: the round is complete, so (as in Python)

@@ -48,7 +48,19 @@ bool Condition::wait_until(Deadline deadline) {
   } else {
     saved = rlock_->release_save();
   }
-  const bool notified = park_and_resolve(node, waiters_, guard_, deadline);
+  bool notified = false;
+  try {
+    notified = park_and_resolve(node, waiters_, guard_, deadline);
+  } catch (...) {
+    // An interrupt ended the wait (a green thread's kill/Timeout, parking.hpp): as Python's
+    // wait() does in its `finally`, re-acquire the lock before the exception leaves.
+    if (lock_ != nullptr) {
+      lock_->acquire();
+    } else {
+      rlock_->acquire_restore(saved);
+    }
+    throw;
+  }
   if (lock_ != nullptr) {
     lock_->acquire();
   } else {

@@ -74,7 +74,16 @@ bool Lock::acquire_slow(Deadline deadline) {
     }
     guard_.unlock();
 
-    if (!park_and_resolve(node, waiters_, guard_, deadline)) {
+    bool woken = false;
+    try {
+      woken = park_and_resolve(node, waiters_, guard_, deadline);
+    } catch (...) {  // an interrupt (parking.hpp): keep kParked exact, then leave
+      guard_.lock();
+      if (waiters_.empty()) state_.fetch_and(~kParked, std::memory_order_relaxed);
+      guard_.unlock();
+      throw;
+    }
+    if (!woken) {
       guard_.lock();
       if (waiters_.empty()) state_.fetch_and(~kParked, std::memory_order_relaxed);
       guard_.unlock();

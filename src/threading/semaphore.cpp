@@ -80,7 +80,14 @@ bool Semaphore::acquire_slow(Deadline deadline) {
   }
   waiters_.push_back(node);
   guard_.unlock();
-  if (park_and_resolve(node, waiters_, guard_, deadline)) return true;  // a permit was handed over
+  bool handed = false;
+  try {
+    handed = park_and_resolve(node, waiters_, guard_, deadline);
+  } catch (...) {  // an interrupt (parking.hpp): no longer waiting
+    n_waiters_.fetch_sub(1, std::memory_order_relaxed);
+    throw;
+  }
+  if (handed) return true;  // a permit was handed over
   n_waiters_.fetch_sub(1, std::memory_order_relaxed);
   return false;
 }

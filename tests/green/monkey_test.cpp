@@ -57,20 +57,22 @@ TEST_F(Monkey, PatchedSleepsOverlap) {  // S03's shape: usleep 50/100/150 ms -> 
 
 TEST_F(Monkey, NanosleepAndClockNanosleepYield) {
   std::vector<std::string> log;
+  // b's absolute deadline is taken before either starts, so it is always the earlier one
+  // (a sleeps 100 ms from its own start), however late the green threads get to run.
+  timespec b_deadline{};
+  ::clock_gettime(CLOCK_MONOTONIC, &b_deadline);
+  b_deadline.tv_nsec += 10 * 1000 * 1000;
+  if (b_deadline.tv_nsec >= 1000000000L) {
+    b_deadline.tv_nsec -= 1000000000L;
+    b_deadline.tv_sec += 1;
+  }
   auto a = tg::spawn([&] {
-    timespec ts{0, 30 * 1000 * 1000};
+    timespec ts{0, 100 * 1000 * 1000};
     ::nanosleep(&ts, nullptr);  // ok-sleep: the subject
     log.push_back("a");
   });
   auto b = tg::spawn([&] {
-    timespec now{};
-    ::clock_gettime(CLOCK_MONOTONIC, &now);
-    now.tv_nsec += 10 * 1000 * 1000;
-    if (now.tv_nsec >= 1000000000L) {
-      now.tv_nsec -= 1000000000L;
-      now.tv_sec += 1;
-    }
-    ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &now, nullptr);  // ok-sleep: subject
+    ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &b_deadline, nullptr);  // ok-sleep: subject
     log.push_back("b");
   });
   tg::joinall({a, b});
@@ -133,6 +135,42 @@ TEST_F(Monkey, RecvTimeoutOptionIsHonoured) {  // no invented timeouts, but SO_R
     return n == -1 && errno == EAGAIN;
   });
   EXPECT_TRUE(g.get());
+  ::close(sv[0]);
+  ::close(sv[1]);
+}
+
+TEST_F(Monkey, RecvTimeoutSetAfterFirstUseIsHonoured) {  // the setsockopt wrapper keeps it
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  ASSERT_EQ(::write(sv[1], "x", 1), 1);
+  auto g = tg::spawn([&] {
+    char c;
+    if (::recv(sv[0], &c, 1, 0) != 1) return false;  // classifies the socket (no timeout yet)
+    timeval tv{0, 30000};
+    if (::setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) return false;
+    const ssize_t n = ::recv(sv[0], &c, 1, 0);
+    return n == -1 && errno == EAGAIN;
+  });
+  EXPECT_TRUE(g.get(triad::seconds(30)));
+  ::close(sv[0]);
+  ::close(sv[1]);
+}
+
+// A short read empties the socket, so the next read waits in the hub before reading; an EOF
+// that arrived together with the data (one readiness report) must still end that wait.
+TEST_F(Monkey, ReadAfterShortReadSeesEofThatCameWithTheData) {
+  int sv[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+  auto g = tg::spawn([&] {
+    char buf[64];
+    const ssize_t a = ::read(sv[0], buf, sizeof buf);  // waits: registers the fd in the hub
+    const ssize_t b = ::read(sv[0], buf, sizeof buf);  // short read before: waits first
+    return a == 3 && b == 0;
+  });
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield: g runs until it waits
+  ASSERT_EQ(::write(sv[1], "hel", 3), 3);
+  ::shutdown(sv[1], SHUT_WR);
+  EXPECT_TRUE(g.get(triad::seconds(30)));
   ::close(sv[0]);
   ::close(sv[1]);
 }

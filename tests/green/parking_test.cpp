@@ -13,7 +13,11 @@
 #include "triad/green/spawn.hpp"
 #include "triad/queue/queue.hpp"
 #include "triad/threading/event.hpp"
+#include "triad/threading/condition.hpp"
 #include "triad/threading/lock.hpp"
+#include "triad/threading/semaphore.hpp"
+#include "triad/futures/future.hpp"
+#include "triad/green/timeout.hpp"
 
 namespace tg = triad::green;
 using namespace std::chrono_literals;
@@ -162,30 +166,128 @@ TEST(GreenParking, MainGreenletParksThroughTheHubToo) {
   EXPECT_TRUE(g.ready());
 }
 
-TEST(GreenParking, KillWhileParkedInPrimitive) {
-  triad::Event ev;
+// kill() and Timeout reach a green thread parked inside a foundation primitive: the wait
+// raises (GreenletExit ends the green thread successfully, TimeoutExpired is its exception),
+// the primitive forgets the waiter, and the next waiter still gets the next wake-up.
+enum class Interrupt { kill, timeout };
+
+template <class Wait, class Wake>
+void check_interrupted_wait(Interrupt how, Wait wait_call, Wake wake) {
   bool returned = false;
   auto g = tg::spawn([&] {
-    ev.wait();  // interrupted: returns (as a timeout), the kill is raised at the next switch
+    if (how == Interrupt::timeout) {
+      tg::Timeout t(triad::seconds(0.02));
+      wait_call();
+    } else {
+      wait_call();
+    }
     returned = true;
-    tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
-    ADD_FAILURE() << "kill not raised at the switch point";
   });
-  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield through the hub, not a timed wait
-  g.kill();
-  EXPECT_TRUE(g.ready());
-  EXPECT_TRUE(g.successful());
-  EXPECT_TRUE(returned);
+  if (how == Interrupt::kill) {
+    tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield: g runs until it parks
+    ASSERT_FALSE(g.ready());
+    g.kill();
+  } else {
+    g.join();
+  }
+  ASSERT_TRUE(g.ready());
+  EXPECT_FALSE(returned) << "the wait returned instead of raising";
+  if (how == Interrupt::kill) {
+    EXPECT_TRUE(g.successful());
+  } else {
+    EXPECT_THROW(std::rethrow_exception(g.exception()), tg::TimeoutExpired);
+  }
+  // No lost wake-up: a later waiter gets the next set/release/put.
+  bool second = false;
+  auto g2 = tg::spawn([&] {
+    wait_call();
+    second = true;
+  });
+  tg::sleep();  // ok-sleep: sleep(0) is a deterministic yield: g2 runs until it parks
+  EXPECT_FALSE(second);
+  wake();
+  EXPECT_TRUE(g2.join(triad::seconds(30)));
+  EXPECT_TRUE(second);
 }
 
-TEST(GreenParking, TimeoutScopeRaisesAfterPrimitiveWait) {
+class GreenInterrupt : public testing::TestWithParam<Interrupt> {};
+
+TEST_P(GreenInterrupt, EventWait) {
   triad::Event ev;
-  auto g = tg::spawn([&] {
-    tg::Timeout t(10ms);
-    ev.wait();
-  });
-  g.join();
-  EXPECT_THROW(std::rethrow_exception(g.exception()), tg::TimeoutExpired);
+  check_interrupted_wait(GetParam(), [&] { ev.wait(); }, [&] { ev.set(); });
+}
+
+TEST_P(GreenInterrupt, LockAcquire) {
+  triad::Lock lock;
+  lock.acquire();  // held by main throughout; the green threads queue on it
+  check_interrupted_wait(GetParam(), [&] { lock.acquire(); }, [&] { lock.release(); });
+  EXPECT_TRUE(lock.locked());  // now held for the second waiter (which never released)
+  lock.release();
+  EXPECT_TRUE(lock.acquire(false));
+  lock.release();
+}
+
+TEST_P(GreenInterrupt, SemaphoreAcquire) {
+  triad::Semaphore sem(0);
+  check_interrupted_wait(GetParam(), [&] { sem.acquire(); }, [&] { sem.release(); });
+  EXPECT_FALSE(sem.acquire(false));  // the one permit went to the second waiter
+  sem.release();
+  EXPECT_TRUE(sem.acquire(false));
+}
+
+TEST_P(GreenInterrupt, ConditionWaitReacquiresTheLock) {
+  triad::Lock lock;
+  triad::Condition cond(lock);
+  bool owned_on_raise = false;
+  check_interrupted_wait(
+      GetParam(),
+      [&] {
+        cond.acquire();
+        try {
+          cond.wait();
+        } catch (...) {
+          owned_on_raise = lock.locked();
+          cond.release();
+          throw;
+        }
+        cond.release();
+      },
+      [&] {
+        cond.acquire();
+        cond.notify();
+        cond.release();
+      });
+  EXPECT_TRUE(owned_on_raise);
+  EXPECT_FALSE(lock.locked());
+}
+
+TEST_P(GreenInterrupt, QueueGet) {
+  triad::Queue<int> q;
+  int got = 0;
+  check_interrupted_wait(GetParam(), [&] { got = q.get(); }, [&] { q.put(7); });
+  EXPECT_EQ(got, 7);
+  EXPECT_TRUE(q.empty());
+}
+
+TEST_P(GreenInterrupt, FutureResult) {
+  triad::Promise<int> p;
+  triad::Future<int> f = p.get_future();
+  int got = 0;
+  check_interrupted_wait(GetParam(), [&] { got = f.result(); }, [&] { p.set_result(5); });
+  EXPECT_EQ(got, 5);
+}
+
+INSTANTIATE_TEST_SUITE_P(KillAndTimeout, GreenInterrupt,
+                         testing::Values(Interrupt::kill, Interrupt::timeout),
+                         [](const testing::TestParamInfo<Interrupt>& p) {
+                           return std::string(p.param == Interrupt::kill ? "Kill" : "Timeout");
+                         });
+
+// A primitive's own timeout still reports a timeout (no interrupt pending).
+TEST(GreenParking, PrimitiveTimeoutIsNotAnInterrupt) {
+  triad::Event ev;
+  auto g = tg::spawn([&] { return ev.wait(triad::seconds(0.01)); });
+  EXPECT_FALSE(g.get());
 }
 
 }  // namespace

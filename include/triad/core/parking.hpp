@@ -36,6 +36,14 @@
 //   point is harmless: it touches no memory.)
 // - Memory ordering: everything the waker wrote before unpark() is visible to the waiter
 //   after park() returns `woken`.
+// - Interrupts: a context may end a park early, as if its deadline had passed, to deliver an
+//   interrupt (a green thread's kill() or gevent Timeout). park_and_resolve() then calls
+//   check_interrupt() once the node is resolved as a true timeout (off the list, the
+//   primitive's lock released), which throws the interrupt's exception. So the code of a
+//   primitive after park_and_resolve() must be exception-safe: undo what the wait set up
+//   (a waiter count, a released Condition lock, a Barrier count) before the exception leaves.
+//   A re-park that awaits an unpark in flight (park(node, Deadline::never()) after a
+//   `timed_out` on the same node) is never ended early.
 //
 // Which context is current: an OS thread starts with the futex context; triad::green's hub
 // installs its own context while a green thread runs (exchange_parking_context).
@@ -88,6 +96,11 @@ class ParkingContext {
   virtual ParkResult park(WaitNode& node, Deadline deadline) = 0;
   // Wakes the waiter of node. Exactly once per park that was decided in the waiter's favour.
   virtual void unpark(WaitNode& node) noexcept = 0;
+  // Called (by park_and_resolve) on the waiting context after a park that ended without an
+  // unpark was resolved as a true timeout. Throws the context's pending interrupt, if a park
+  // was ended early for one (see "Interrupts" above); the default does nothing (OS threads and
+  // coroutines have no interrupts).
+  virtual void check_interrupt() {}
 };
 
 // The calling execution context's parker (thread-local; never null).
@@ -160,14 +173,18 @@ class WaitList {
 // Parks `node` (already linked into `list` under `lock`, with `lock` released) and resolves the
 // timeout race described above. Returns true if woken by a waker (the hand-off is ours), false
 // on a true timeout (the node has been removed from the list). `Lockable` is the primitive's
-// internal lock.
+// internal lock. Throws, after a true timeout, the interrupt of a context whose park was ended
+// early for one (check_interrupt(); e.g. GreenletExit from a green thread's kill()).
 template <class Lockable>
 bool park_and_resolve(WaitNode& node, WaitList& list, Lockable& lock, Deadline deadline) {
   if (node.context->park(node, deadline) == ParkResult::woken) return true;
   lock.lock();
   const bool still_queued = list.remove(node);
   lock.unlock();
-  if (still_queued) return false;
+  if (still_queued) {
+    node.context->check_interrupt();
+    return false;
+  }
   node.context->park(node, Deadline::never());  // the waker's unpark is in flight
   return true;
 }

@@ -27,12 +27,15 @@
 // main greenlet gets LoopExit("This operation would block forever"), as in gevent. (If other
 // OS threads exist, the hub sleeps in the reactor instead: any of them may still unpark.)
 //
-// Interrupts (kill, Timeout, LoopExit) and primitives: a green thread parked in a triad
-// primitive is interrupted by ending that one park early; the primitive sees an ordinary
-// timeout (and cleans up per the parking protocol) and the exception is raised at the green
-// thread's next switch point: any triad::green call that switches (sleep, join, wait, socket
-// IO, patched libc calls) or the end of the Timeout scope. Waits that triad::green implements
-// itself (sleep, join, joinall, Pool, socket IO) raise at once.
+// Interrupts (kill, Timeout, LoopExit) reach a green thread wherever it waits: in sleep, join,
+// joinall, Pool, socket IO and patched libc calls, and in a triad primitive (Lock, Event,
+// Semaphore, Condition, Queue, Future...): the hub ends that park early, the primitive
+// resolves it like a timeout (the waiter leaves its wait list, so no wake-up is lost for the
+// others) and then the wait raises the exception (ParkingContext::check_interrupt,
+// core/parking.hpp); Condition::wait re-acquires its lock first, as Python's does. One
+// exception: a wait whose wake-up is already decided in flight (an unpark racing the
+// interrupt) completes normally, and the exception is raised at the next switch point (any
+// triad::green call that switches, or the end of the Timeout scope).
 //
 // Which context runs what: green threads run in their own greenlet; timer and IO callbacks
 // of the reactor run in the hub greenlet and only resume green threads; link() callbacks of

@@ -31,6 +31,8 @@
 //                                                     (ppoll's signal mask is not applied)
 //   close                                          -> wakes green threads waiting on the fd first
 //   fcntl (F_GETFL/F_SETFL)                        -> reports/records the user's own O_NONBLOCK
+//   setsockopt                                     -> straight through; notes SO_RCVTIMEO/
+//                                                     SO_SNDTIMEO so waits need no getsockopt
 //   (plus the _FORTIFY_SOURCE variants __read_chk, __recv_chk, __recvfrom_chk, __poll_chk,
 //    __ppoll_chk, and fcntl64)
 // Blocking sockets used in a green context are switched to O_NONBLOCK internally the first

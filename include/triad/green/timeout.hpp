@@ -11,11 +11,12 @@
 //   }
 //
 // When the time is up, the hub interrupts the owning green thread (the one that constructed
-// the Timeout): if it is suspended in sleep(), join(), socket IO or a patched libc call the
-// exception is raised there at once; if it is parked in a triad primitive (Lock, Event,
-// Queue...), that wait ends as timed out and the exception is raised at the next switch point
-// — at the latest when the Timeout is destroyed (its destructor throws it, unless the scope is
-// already unwinding an exception). The exception is TimeoutExpired (Python raises the Timeout
+// the Timeout): if it is suspended in sleep(), join(), socket IO, a patched libc call or a
+// triad primitive (Lock, Event, Queue, Future...), the exception is raised there at once (the
+// primitive forgets the waiter first: see hub.hpp, "Interrupts"). If it is running, or its
+// wait was already being woken, the exception is raised at the next switch point — at the
+// latest when the Timeout is destroyed (its destructor throws it, unless the scope is already
+// unwinding an exception). The exception is TimeoutExpired (Python raises the Timeout
 // object itself; C++ throws a copyable exception that names its source, see is_mine()), or
 // the exception given to the constructor.
 //

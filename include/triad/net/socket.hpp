@@ -154,6 +154,11 @@ class socket {  // NOLINT(readability-identifier-naming): Python's name
   int connect_impl(const Address& address, bool raise);
 
   std::atomic<int> fd_{-1};
+  // The last recv_into() on this stream socket returned less than it asked for, i.e. it
+  // emptied the receive queue. Under a scheduler's IoWaiter (a green hub, whose reactor
+  // reports every new arrival after that point), the next blocking recv then waits for
+  // readiness BEFORE the system call instead of paying for an EAGAIN first.
+  std::atomic<bool> drained_{false};
   int family_ = 0;
   int type_ = 0;
   int proto_ = 0;

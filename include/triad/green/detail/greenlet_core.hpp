@@ -43,6 +43,9 @@ class GreenParker final : public ParkingContext {
   explicit GreenParker(greenlet* g) noexcept : owner(g) {}
   ParkResult park(WaitNode& node, Deadline deadline) override;
   void unpark(WaitNode& node) noexcept override;
+  // Raises the pending interrupt (kill, Timeout, LoopExit) after park_and_resolve() resolved
+  // an interrupted park as a timeout: the primitive's wait raises it (parking.hpp).
+  void check_interrupt() override;
 
   greenlet* owner;
   Hub* hub = nullptr;                      // set when it first parks or is scheduled
@@ -53,6 +56,10 @@ class GreenParker final : public ParkingContext {
   std::exception_ptr interrupt;            // pending exception to raise at the next switch point
   bool interrupt_delivered_to_park = false;  // the current interrupt already ended one park
   std::uint64_t park_seq = 0;              // which park a timer belongs to
+  // The current park awaits an unpark already in flight (a re-park after `timed_out`, see
+  // parking.hpp): an interrupt must not end it (it is raised at the next switch point).
+  bool uninterruptible = false;
+  const WaitNode* timed_out_node = nullptr;  // the node of the last park that timed out
 };
 
 struct GreenletCore {
