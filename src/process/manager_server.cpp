@@ -717,10 +717,13 @@ void drain(int fd) {
   }
 }
 
-void join_finished(std::list<Worker>& workers) {
+// Workers live on the heap: one still waiting inside the server when it stops is detached
+// and must outlive run_manager_server (the process exit ends it).
+void join_finished(std::list<Worker*>& workers) {
   for (auto it = workers.begin(); it != workers.end();) {
-    if (it->done.load(std::memory_order_acquire)) {
-      it->thread.join();
+    if ((*it)->done.load(std::memory_order_acquire)) {
+      (*it)->thread.join();
+      delete *it;
       it = workers.erase(it);
     } else {
       ++it;
@@ -750,7 +753,7 @@ void run_manager_server(const std::string& address, const std::string& authkey,
   // in the server, e.g. in a Queue get, when the server stops): never freed.
   auto* state = new ServerState();
   auto* key = new std::string(authkey);
-  std::list<Worker> workers;
+  std::list<Worker*> workers;
   ready(bound);
   for (;;) {
     pollfd p[3] = {{lfd, POLLIN, 0}, {stop[0], POLLIN, 0}, {exits[0], POLLIN, 0}};
@@ -766,13 +769,14 @@ void run_manager_server(const std::string& address, const std::string& authkey,
     if (p[0].revents & POLLIN) {
       const int c = ::accept4(lfd, nullptr, nullptr, SOCK_CLOEXEC);
       if (c < 0) continue;  // EINTR, ECONNABORTED, EMFILE: keep serving the others
-      Worker& w = workers.emplace_back();
-      w.fd = c;
+      auto* w = new Worker();
+      w->fd = c;
       try {
-        w.thread = std::thread(serve_connection, &w, state, key, stop[1], exits[1]);
+        w->thread = std::thread(serve_connection, w, state, key, stop[1], exits[1]);
+        workers.push_back(w);
       } catch (const std::exception&) {
         ::close(c);  // no thread to serve it: the client sees EOF
-        workers.pop_back();
+        delete w;
       }
     }
   }
@@ -781,8 +785,8 @@ void run_manager_server(const std::string& address, const std::string& authkey,
   // Stop: end every connection (their reads see EOF), join the threads that end within
   // 250 ms; a thread still waiting inside the server (a Queue get without timeout...) is
   // left to the process exit.
-  for (auto& w : workers)
-    if (!w.done.load(std::memory_order_acquire)) ::shutdown(w.fd, SHUT_RDWR);
+  for (Worker* w : workers)
+    if (!w->done.load(std::memory_order_acquire)) ::shutdown(w->fd, SHUT_RDWR);
   const Deadline deadline = Deadline::after(std::chrono::milliseconds(250));
   for (;;) {
     join_finished(workers);
@@ -791,7 +795,7 @@ void run_manager_server(const std::string& address, const std::string& authkey,
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline.remaining()).count();
     if (::poll(&p, 1, static_cast<int>(left) + 1) > 0) drain(exits[0]);
   }
-  for (auto& w : workers) w.thread.detach();
+  for (Worker* w : workers) w->thread.detach();  // and never freed (see join_finished)
 }
 
 }  // namespace triad::process::detail
