@@ -32,16 +32,18 @@ run() {  # name, command (port inserted as {PORT})...
   # shellcheck disable=SC2086
   taskset -c 0 $cmd > "$OUT/srv.out" 2>&1 &
   pid=$!
-  for _ in $(seq 300); do grep -q ready "$OUT/srv.out" 2>/dev/null && break; sleep 0.1; done
-  if ! grep -q ready "$OUT/srv.out"; then
-    echo "$name: did not start: $(cat "$OUT/srv.out")"; kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
+  waited=0
+  while ! grep -q ready "$OUT/srv.out" 2>/dev/null && [ $waited -lt 300 ]; do sleep 0.1; waited=$((waited + 1)); done
+  if ! grep -q ready "$OUT/srv.out" 2>/dev/null; then sleep 1; fi  # printed as the wait ran out
+  if ! grep -q ready "$OUT/srv.out" 2>/dev/null; then
+    echo "$name: did not start: $(cat "$OUT/srv.out")"; kill -KILL $pid 2>/dev/null || true; wait $pid 2>/dev/null || true
     return 0
   fi
   t0=$(awk '{print $14+$15}' /proc/$pid/stat)
   out=$(taskset -c 1 $LOAD 127.0.0.1 $PORT $CONNS $SECS) || true  # exits 1 when a connection failed: reported in [errors=]
   if [ ! -e /proc/$pid/stat ]; then echo "$name: server exited: $(cat "$OUT/srv.out")"; return 0; fi
   t1=$(awk '{print $14+$15}' /proc/$pid/stat)
-  kill $pid; wait $pid 2>/dev/null || true
+  kill -KILL $pid; wait $pid 2>/dev/null || true  # KILL: uvloop servers may ignore SIGTERM
   reqs=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
   rps=$(echo "$out" | sed -n 's/.*req_per_s=\([0-9.]*\).*/\1/p')
   cpu=$(awk -v a=$t0 -v b=$t1 -v t=$TCK -v r=$reqs 'BEGIN{ if (r>0) printf "%.2f", (b-a)/t*1e6/r; else print "nan" }')
