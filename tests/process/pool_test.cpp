@@ -73,6 +73,8 @@ int suicide(int) {
 int exit_three(int) { tp::sys_exit(3); }
 int initialized(int) { return g_initialized; }
 void nothing() {}
+std::size_t length_of(std::string s) { return s.size(); }
+std::string make_big(std::size_t n) { return std::string(n, 'y'); }
 
 class MpPoolTest : public tp::testing::LeakCheckedTest {
  protected:
@@ -477,6 +479,19 @@ TEST_F(MpPoolTest, TerminateFromACallback) {
   EXPECT_EQ(join_error, "Pool is still running");
   EXPECT_TRUE(pool.join(30s));
   EXPECT_THROW(blocked.get(0s), triad::CancelledError);
+}
+
+TEST_F(MpPoolTest, LargeArgumentsAndResultsCrossInPieces) {
+  // Far beyond a socket buffer: the handler writes and reads them piece by piece.
+  tp::Pool pool(2);
+  const std::size_t n = std::size_t{2} << 20;
+  auto a = pool.apply_async(length_of, std::string(n, 'x'));
+  auto b = pool.apply_async(make_big, n);
+  EXPECT_EQ(a.get(60s), n);
+  const std::string& big = b.get(60s);
+  ASSERT_EQ(big.size(), n);
+  EXPECT_EQ(big.find_first_not_of('y'), std::string::npos);
+  EXPECT_EQ(pool.apply(sqr, 6), 36);
 }
 
 TEST_F(MpPoolTest, WorkerLifetime) {
