@@ -115,6 +115,13 @@ T arg_as(const Request& r, std::size_t i) {
   return decode<T>(r.args[i].data(), r.args[i].size());
 }
 
+// A bool from untrusted bytes: decoding it as bool would be undefined for bytes other than 0/1.
+bool arg_bool(const Request& r, std::size_t i) {
+  const auto v = arg_as<std::uint8_t>(r, i);
+  if (v > 1) throw ValueError("malformed request: a bool must be 0 or 1, got " + std::to_string(v));
+  return v != 0;
+}
+
 Reply ok(std::vector<std::string> values = {}) {
   Reply rep;
   rep.values = std::move(values);
@@ -335,7 +342,7 @@ Reply do_queue(QueueObject& q, const Request& r, bool never_block) {
   switch (static_cast<Op>(r.op)) {
     case Op::queue_put: {
       need_args(r, 3);
-      const bool block = arg_as<bool>(r, 1) && !never_block;
+      const bool block = arg_bool(r, 1) && !never_block;
       const Timeout t = timeout_from_wire(arg_as<std::int64_t>(r, 2));
       if (block) q.q.put(r.args[0], true, t);
       else q.q.put(r.args[0], false);
@@ -343,7 +350,7 @@ Reply do_queue(QueueObject& q, const Request& r, bool never_block) {
     }
     case Op::queue_get: {
       need_args(r, 2);
-      const bool block = arg_as<bool>(r, 0) && !never_block;
+      const bool block = arg_bool(r, 0) && !never_block;
       const Timeout t = timeout_from_wire(arg_as<std::int64_t>(r, 1));
       return ok({block ? q.q.get(true, t) : q.q.get(false)});
     }
@@ -373,7 +380,7 @@ Reply do_queue(QueueObject& q, const Request& r, bool never_block) {
 template <class L>
 Reply do_acquire(L& l, const Request& r, bool never_block) {
   need_args(r, 2);
-  const bool blocking = arg_as<bool>(r, 0);
+  const bool blocking = arg_bool(r, 0);
   const std::int64_t wire = arg_as<std::int64_t>(r, 1);
   if (!blocking && wire != kWireForever) throw ValueError("can't specify a timeout for a non-blocking call");
   if (!blocking || never_block) return ok({arg(l.acquire(false))});
