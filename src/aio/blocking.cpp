@@ -7,6 +7,7 @@
 #include <atomic>
 
 #include "triad/aio/detail/loop_link.hpp"
+#include "triad/core/error.hpp"
 #include "triad/core/parking.hpp"
 #include "triad/green/greenlet.hpp"
 
@@ -49,7 +50,7 @@ class BlockingCall final : public ParkingContext {
     ref();
     try {
       loop_->schedule_callback([this] {
-        if (parked_ && node_->state.load(std::memory_order_acquire) == 0) {
+        if (parked_ && !in_flight_ && node_->state.load(std::memory_order_acquire) == 0) {
           result_ = ParkResult::timed_out;
           switch_in();
         }
@@ -63,7 +64,13 @@ class BlockingCall final : public ParkingContext {
 
   ParkResult park(WaitNode& node, Deadline deadline) override {
     if (node.state.load(std::memory_order_acquire) == 1) return ParkResult::woken;
-    if (interrupted_ || deadline.expired()) return ParkResult::timed_out;
+    // A re-park on the node of a timed-out park awaits an unpark in flight: it is never ended
+    // early, or the waker would write to a node that is gone (parking.hpp, "Interrupts").
+    in_flight_ = &node == timed_out_node_;
+    if (!in_flight_ && ((interrupted_ && !interrupt_delivered_) || deadline.expired())) {
+      timed_out_node_ = &node;
+      return ParkResult::timed_out;
+    }
     node_ = &node;
     parked_ = true;
     result_ = ParkResult::timed_out;
@@ -80,7 +87,19 @@ class BlockingCall final : public ParkingContext {
     g_.parent()->switch_to();
     parked_ = false;
     timer.cancel();
+    timed_out_node_ = result_ == ParkResult::timed_out ? &node : nullptr;
     return result_;
+  }
+
+  // A cancelled park surfaces as CancelledError once the primitive has resolved it as a
+  // timeout: a wait without a deadline (Queue::get, Condition::wait) would otherwise take it
+  // for a spurious wake-up and park again, forever. Thrown once; later parks (a primitive's
+  // clean-up, e.g. Condition retaking its lock) wait normally.
+  void check_interrupt() override {
+    timed_out_node_ = nullptr;
+    if (!interrupted_ || interrupt_delivered_) return;
+    interrupt_delivered_ = true;
+    throw CancelledError("the awaiting task was cancelled");
   }
 
   void unpark(WaitNode& node) noexcept override {
@@ -114,6 +133,9 @@ class BlockingCall final : public ParkingContext {
   bool parked_ = false;
   bool done_ = false;
   bool interrupted_ = false;
+  bool interrupt_delivered_ = false;
+  bool in_flight_ = false;              // the current park awaits an unpark in flight
+  WaitNode* timed_out_node_ = nullptr;  // the node of the last park that timed out
 };
 
 BlockingAwaiter::~BlockingAwaiter() {

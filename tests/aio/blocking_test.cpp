@@ -184,6 +184,42 @@ TEST(Blocking, CoAwaitTheFoundationPrimitives) {
   EXPECT_FALSE(sem.acquire(false));  // the one permit was taken by the task
 }
 
+// A primitive whose wait has no deadline (Queue::get/put, Condition::wait) re-parks after a
+// timed-out park that its deadline did not explain: the cancellation must end the wait with
+// CancelledError instead of being seen as a spurious timeout over and over.
+TEST(Blocking, CancellationEndsAWaitWithoutADeadline) {
+  triad::Queue<int> q;
+  triad::Queue<int> full(1);
+  full.put(0);
+  auto body = [&]() -> aio::Task<void> {
+    // The coroutine lambdas outlive their tasks (a task refers to its lambda's captures).
+    auto get_one = [&]() -> aio::Task<int> { co_return co_await aio::get(q); };
+    auto put_one = [&]() -> aio::Task<void> { co_await aio::put(full, 1); };
+    auto get_generic = [&]() -> aio::Task<int> {
+      co_return co_await aio::blocking([&] { return q.get(); });
+    };
+    auto getter = aio::create_task(get_one());
+    auto putter = aio::create_task(put_one());
+    auto generic = aio::create_task(get_generic());
+    co_await aio::sleep(0s);  // ok-sleep: sleep(0) yields one loop iteration: the three tasks park
+    getter.cancel();
+    putter.cancel();
+    generic.cancel();
+    EXPECT_THROW(co_await getter, triad::CancelledError);
+    EXPECT_THROW(co_await putter, triad::CancelledError);
+    EXPECT_THROW(co_await generic, triad::CancelledError);
+    EXPECT_TRUE(getter.cancelled());
+    EXPECT_TRUE(generic.cancelled());
+  };
+  aio::run(body());
+  // Nothing stale waits on either queue: a put is there for the next get, the full queue
+  // still holds only its first item.
+  q.put(5);
+  EXPECT_EQ(q.get(true, 0s), 5);
+  EXPECT_EQ(full.qsize(), 1u);
+  EXPECT_EQ(full.get(true, 0s), 0);
+}
+
 TEST(Blocking, CoAwaitLockCancelledWhileParkedLeavesTheLockAlone) {
   triad::Lock lock;
   lock.acquire();  // held by this thread for the whole run: the task must park

@@ -29,9 +29,9 @@
 // (through the loop link, so a late unpark after close is dropped). A deadline is a loop
 // timer. A call that never parks costs no suspension at all.
 //
-// Cancellation: cancelling the task ends the current park early; the primitive sees an
-// ordinary timeout (and cleans up per the parking protocol) and the await raises
-// CancelledError. If the operation succeeded anyway (the wake-up and the cancel crossed), its
+// Cancellation: cancelling the task ends the current park early; the primitive sees a
+// timeout, cleans up per the parking protocol, and CancelledError leaves it (also from a wait
+// without a deadline, which would otherwise park again) so the await raises CancelledError. If the operation succeeded anyway (the wake-up and the cancel crossed), its
 // result is returned and the cancellation stays pending: CancelledError is raised at the
 // task's next await point (so an acquired lock or a taken item is never lost).
 //
@@ -90,6 +90,17 @@ void invoke_thunk(void* p) {
   (*static_cast<F*>(p))();
 }
 
+template <class E>
+bool is_a(const std::exception_ptr& e) {
+  try {
+    std::rethrow_exception(e);
+  } catch (const E&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
 // Runs fn on the blocking stack; `gave_up(result)` says whether the result means "timed out"
 // (then an interrupting cancellation raises CancelledError).
 template <class F, class GaveUp>
@@ -108,7 +119,8 @@ auto run_blocking(F fn, GaveUp gave_up) -> Task<std::invoke_result_t<F&>> {
     const bool interrupted = co_await a;
     PromiseBase& t = current_task_or_throw();
     if (interrupted) {
-      if (ep && gave_up(ep)) t.throw_cancelled();
+      // CancelledError: the cancellation itself, raised by the primitive's interrupted park.
+      if (ep && (is_a<CancelledError>(ep) || gave_up(ep))) t.throw_cancelled();
       t.must_cancel_ = true;
     }
     if (ep) std::rethrow_exception(ep);
@@ -125,22 +137,11 @@ auto run_blocking(F fn, GaveUp gave_up) -> Task<std::invoke_result_t<F&>> {
     const bool interrupted = co_await a;
     PromiseBase& t = current_task_or_throw();
     if (interrupted) {
-      if (ep ? gave_up(ep) : gave_up(*r)) t.throw_cancelled();
+      if (ep ? is_a<CancelledError>(ep) || gave_up(ep) : gave_up(*r)) t.throw_cancelled();
       t.must_cancel_ = true;  // the operation succeeded: the cancellation stays pending
     }
     if (ep) std::rethrow_exception(ep);
     co_return std::move(*r);
-  }
-}
-
-template <class E>
-bool is_a(const std::exception_ptr& e) {
-  try {
-    std::rethrow_exception(e);
-  } catch (const E&) {
-    return true;
-  } catch (...) {
-    return false;
   }
 }
 
