@@ -8,6 +8,7 @@
 #include "stack_pool.hpp"
 #include "thread_state.hpp"
 #include "triad/core/parking.hpp"
+#include "triad/threading/detail/owner.hpp"
 
 // Sanitizer fiber annotations.
 #if defined(__SANITIZE_ADDRESS__)
@@ -99,10 +100,15 @@ inline void san_reap(GreenletCore& dead) noexcept {
 #endif
 }
 
+// Under a hub, a green thread is its own execution context for the foundation primitives:
+// it parks through its own ParkingContext and owns an RLock as itself (gevent's RLock is per
+// greenlet), while the hub and the OS thread's main greenlet keep the OS thread's identity.
 inline void install_parker(ThreadState& ts, greenlet& to) noexcept {
   if (ts.hub_active) {
     GreenletCore& c = to.core();
+    const bool own_thread = c.is_hub || &to == ts.main.get();
     exchange_parking_context(c.is_hub ? nullptr : &c.parker);
+    triad::detail::exchange_owner_id(own_thread ? 0 : reinterpret_cast<std::uintptr_t>(&to));
   }
 }
 

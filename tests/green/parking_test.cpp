@@ -15,6 +15,7 @@
 #include "triad/threading/event.hpp"
 #include "triad/threading/condition.hpp"
 #include "triad/threading/lock.hpp"
+#include "triad/threading/rlock.hpp"
 #include "triad/threading/semaphore.hpp"
 #include "triad/futures/future.hpp"
 #include "triad/green/timeout.hpp"
@@ -44,6 +45,37 @@ TEST(GreenParking, EventWaitYieldsToOtherGreenThreads) {
   });
   tg::joinall({waiter, setter});
   EXPECT_EQ(log, (std::vector<std::string>{"wait", "set", "woken"}));
+}
+
+// gevent's RLock belongs to a greenlet: two green threads of one OS thread are two owners.
+TEST(GreenParking, RLockIsOwnedByOneGreenThread) {
+  triad::RLock rlock;
+  triad::Event held;
+  triad::Event release;
+  std::vector<std::string> log;
+  auto owner = tg::spawn([&] {
+    rlock.acquire();
+    rlock.acquire();  // recursive: the same green thread
+    held.set();
+    release.wait();
+    rlock.release();
+    log.push_back("owner released once");
+    rlock.release();
+  });
+  auto other = tg::spawn([&] {
+    held.wait();
+    EXPECT_FALSE(rlock.acquire(false));  // another green thread: not the owner
+    EXPECT_THROW(rlock.release(), triad::RuntimeError);
+    release.set();
+    rlock.acquire();  // parks until the owner's last release
+    log.push_back("other acquired");
+    rlock.release();
+  });
+  tg::joinall({owner, other});
+  EXPECT_EQ(log, (std::vector<std::string>{"owner released once", "other acquired"}));
+  // Outside the green threads the OS thread is its own owner again.
+  EXPECT_TRUE(rlock.acquire(false));
+  rlock.release();
 }
 
 TEST(GreenParking, LockContendedBetweenGreenThreads) {
