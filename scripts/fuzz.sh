@@ -16,7 +16,8 @@ for target in connection_frame manager_request manager_handshake; do
   work="$build/corpus/$target"
   rm -rf "$work" && mkdir -p "$work"
   echo "== fuzz_$target for ${secs}s" >&2
-  if ! "$build/fuzz_$target" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+  # A fixed seed (FUZZ_SEED) makes a CI run replayable; set another one to explore.
+  if ! "$build/fuzz_$target" -seed="${FUZZ_SEED:-1}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
       -print_final_stats=1 -artifact_prefix="$build/artifacts/${target}-" "$work" "fuzz/corpus/$target" \
       2>"$build/$target.log"; then
     echo "FAILED: fuzz_$target (see $build/$target.log and $build/artifacts/)" >&2

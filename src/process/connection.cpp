@@ -181,7 +181,7 @@ std::string_view Connection::recv_view(std::optional<std::size_t> maxlength) {
     close();
     throw OSError("bad message length");
   }
-  if (h + n <= kBufSize) {
+  if (n <= kBufSize - h) {  // not h + n: a corrupted 64-bit length must not wrap around
     fill(h + static_cast<std::size_t>(n));
     std::string_view v(rbuf_.data() + rpos_ + h, static_cast<std::size_t>(n));
     rpos_ += h + static_cast<std::size_t>(n);

@@ -134,8 +134,30 @@ TEST_F(ConnectionTest, CorruptedPayloadIsValueError) {
   EXPECT_THROW((void)b.recv<std::string>(), triad::ValueError);
   a.send_bytes("abc");
   EXPECT_THROW((void)b.recv<int>(), triad::ValueError) << "3 bytes are not an int";
+  // A bool is one byte, 0 or 1; anything else would be undefined behaviour once loaded.
+  a.send_bytes(std::string(1, '\x02'));
+  EXPECT_THROW((void)b.recv<bool>(), triad::ValueError);
+  a.send_bytes(std::string("\x02\0\0\0\0\0\0\0\x01\x07", 10));  // vector<bool>{true, 7}
+  EXPECT_THROW((void)b.recv<std::vector<bool>>(), triad::ValueError);
+  a.send(true);
+  EXPECT_TRUE(b.recv<bool>());
+  a.send(std::vector<bool>{true, false});
+  EXPECT_EQ(b.recv<std::vector<bool>>(), (std::vector<bool>{true, false}));
   a.send(42);
   EXPECT_EQ(b.recv<int>(), 42) << "the connection stays usable after a bad message";
+}
+
+// A long header (0xFFFFFFFF then a 64-bit length) announcing nearly 2^64 bytes must not wrap
+// the frame arithmetic around into a short read (found by fuzz/fuzz_connection_frame).
+TEST_F(ConnectionTest, HugeAnnouncedLengthIsAnError) {
+  auto [a, b] = tp::Pipe();
+  std::string frame("\xff\xff\xff\xff", 4);
+  const std::uint64_t n = ~std::uint64_t{0} - 3;
+  frame.append(reinterpret_cast<const char*>(&n), 8);
+  frame += "hell";
+  ASSERT_EQ(::write(a.fileno(), frame.data(), frame.size()), static_cast<ssize_t>(frame.size()));
+  a.close();
+  EXPECT_THROW((void)b.recv_bytes(), triad::Error);
 }
 
 TEST_F(ConnectionTest, LargeMessagesBothWays) {

@@ -84,10 +84,22 @@ std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_SAVE_FUNCTION_NAME(StringOutput
                                                                     const T& t) {
   ar.saveBinary(std::addressof(t), sizeof(t));
 }
+// A bool holding any byte but 0 or 1 is undefined behaviour: read the byte, then check it.
+inline bool checked_bool(unsigned char byte) {
+  if (byte > 1)
+    throw ValueError("corrupted message: a bool encoded as " + std::to_string(byte));
+  return byte == 1;
+}
 template <class T>
 std::enable_if_t<std::is_arithmetic_v<T>> CEREAL_LOAD_FUNCTION_NAME(CheckedInputArchive& ar,
                                                                     T& t) {
-  ar.loadBinary(std::addressof(t), sizeof(t));
+  if constexpr (std::is_same_v<T, bool>) {
+    unsigned char byte = 0;
+    ar.loadBinary(&byte, 1);
+    t = checked_bool(byte);
+  } else {
+    ar.loadBinary(std::addressof(t), sizeof(t));
+  }
 }
 template <class T>
 void CEREAL_SERIALIZE_FUNCTION_NAME(StringOutputArchive& ar, cereal::NameValuePair<T>& t) {
@@ -161,9 +173,13 @@ T decode(const char* data, std::size_t size) {
     if (size != sizeof(T))
       throw ValueError("corrupted message: expected " + std::to_string(sizeof(T)) +
                        " bytes, got " + std::to_string(size));
-    T v;
-    std::memcpy(static_cast<void*>(std::addressof(v)), data, sizeof(T));
-    return v;
+    if constexpr (std::is_same_v<T, bool>) {
+      return checked_bool(static_cast<unsigned char>(data[0]));
+    } else {
+      T v;
+      std::memcpy(static_cast<void*>(std::addressof(v)), data, sizeof(T));
+      return v;
+    }
   } else {
     T v{};
     try {
