@@ -75,7 +75,7 @@ TEST_F(ManagerTest, DictLikePython) {
     EXPECT_STREQ(e.what(), "'missing'");
   }
   EXPECT_THROW(d.del("missing"), tp::KeyError);
-  EXPECT_THROW(d.pop("missing"), tp::KeyError);
+  EXPECT_THROW(d.pop("missing"), triad::LookupError);  // Python: KeyError is a LookupError
   EXPECT_EQ(d.pop("missing", 7), 7);
   EXPECT_EQ(d.pop("b"), 2);
   EXPECT_EQ(d.setdefault("b", 5), 5);

@@ -117,6 +117,30 @@ class BrokenBarrierError : public RuntimeError {
   BrokenBarrierError() : RuntimeError("barrier is broken") {}
 };
 
+// A key or index that is not there (Python: LookupError), the base of KeyError and IndexError.
+class LookupError : public Error {
+ public:
+  using Error::Error;
+};
+
+// A key not in a mapping (Python: KeyError); the message is the key's repr, e.g. 'name'.
+class KeyError : public LookupError {
+ public:
+  using LookupError::LookupError;
+};
+
+// A sequence index out of range (Python: IndexError), e.g. "list index out of range".
+class IndexError : public LookupError {
+ public:
+  using LookupError::LookupError;
+};
+
+// An attribute that is not set (Python: AttributeError).
+class AttributeError : public Error {
+ public:
+  using Error::Error;
+};
+
 // The other end of a connection was closed.
 class EOFError : public Error {
  public:

@@ -37,7 +37,7 @@
 // m.Queue(maxsize) / m.JoinableQueue()    m.Queue<T>(maxsize) / m.JoinableQueue<T>()
 // m.Lock() / m.Event() / m.Semaphore(n)   same, returning LockProxy / EventProxy / SemaphoreProxy
 // d[k], d[k] = v, del d[k], k in d        d[k] (read or assign), d.del(k), d.contains(k)
-// KeyError / IndexError / AttributeError  triad::process::KeyError / IndexError / AttributeError
+// KeyError / IndexError / AttributeError  triad::KeyError / IndexError / AttributeError (core)
 //
 // Lifetime: objects live until the manager shuts down (Python frees an object when its last
 // proxy goes; triad does not count proxies across processes). After shutdown, or when the
@@ -62,22 +62,13 @@
 
 namespace triad::process {
 
-// A key not in a managed dict (Python: KeyError). The message is the key's repr: 'name'.
-class KeyError : public triad::Error {
- public:
-  using Error::Error;
-};
-// A list index out of range (Python: IndexError), e.g. "list index out of range".
-class IndexError : public triad::Error {
- public:
-  using Error::Error;
-};
-// A Namespace attribute that is not set (Python: AttributeError),
-// "'Namespace' object has no attribute 'x'".
-class AttributeError : public triad::Error {
- public:
-  using Error::Error;
-};
+// Errors of the proxies, raised in the manager and re-raised in the caller: a key not in a
+// managed dict (KeyError, message the key's repr: 'name'), a list index out of range
+// (IndexError), a Namespace attribute that is not set (AttributeError, "'Namespace' object has
+// no attribute 'x'"). They are triad's core types (triad/core/error.hpp).
+using triad::AttributeError;
+using triad::IndexError;
+using triad::KeyError;
 
 // Options of a Manager (Python's keyword arguments), chained like ProcessOptions.
 struct ManagerOptions {
