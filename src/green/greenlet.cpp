@@ -8,7 +8,6 @@
 #include "stack_pool.hpp"
 #include "thread_state.hpp"
 #include "triad/core/parking.hpp"
-#include "triad/threading/detail/owner.hpp"
 
 // Sanitizer fiber annotations.
 #if defined(__SANITIZE_ADDRESS__)
@@ -100,18 +99,6 @@ inline void san_reap(GreenletCore& dead) noexcept {
 #endif
 }
 
-// Under a hub, a green thread is its own execution context for the foundation primitives:
-// it parks through its own ParkingContext and owns an RLock as itself (gevent's RLock is per
-// greenlet), while the hub and the OS thread's main greenlet keep the OS thread's identity.
-inline void install_parker(ThreadState& ts, greenlet& to) noexcept {
-  if (ts.hub_active) {
-    GreenletCore& c = to.core();
-    const bool own_thread = c.is_hub || &to == ts.main.get();
-    exchange_parking_context(c.is_hub ? nullptr : &c.parker);
-    triad::detail::exchange_owner_id(own_thread ? 0 : reinterpret_cast<std::uintptr_t>(&to));
-  }
-}
-
 // Boost.Context stack allocator drawing from the per-thread pool.
 struct PoolAllocator {
   GreenletCore* core;
@@ -177,7 +164,7 @@ struct Entry {
     ts2.transfer_exc = std::move(exc);
     ts2.switching_from = self;
     ts2.current = target;
-    install_parker(ts2, *target);
+    install_context(ts2, *target);
     if (!target->core().started) {
       // Starting a parent from a dying child: create its fiber here.
       GreenletCore& t = target->core();
@@ -234,7 +221,7 @@ __attribute__((always_inline)) inline void raw_switch_inline(ThreadState& ts, gr
   }
   ts.switching_from = &from;
   ts.current = &to;
-  install_parker(ts, to);
+  install_context(ts, to);
   san_before(from.core(), t, /*dying=*/false);
   ctx::fiber back = std::move(t.fiber).resume();
   // Resumed: whoever switched to us left itself in switching_from.

@@ -304,8 +304,7 @@ Hub& Hub::current() {
   ts.hub = h;
   ts.destroy_hub = &Private::destroy;
   ts.hub_active = true;
-  greenlet& cur = *ts.current;
-  exchange_parking_context(cur.core().is_hub ? nullptr : &cur.core().parker);
+  detail::install_context(ts, *ts.current);
   for (greenlet* g = ts.current; g != nullptr; g = g->parent()) g->core().parker.hub = h;
   return *h;
 }
@@ -328,6 +327,7 @@ Hub::~Hub() {
   if (ts != nullptr) {
     ts->hub_active = false;
     exchange_parking_context(nullptr);
+    triad::detail::exchange_owner_id(0);
   }
   net::exchange_io_waiter(static_cast<net::IoWaiter*>(previous_io_waiter_));
   delete static_cast<detail::HubIoWaiter*>(io_waiter_);

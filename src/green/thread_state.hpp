@@ -7,7 +7,9 @@
 #include <exception>
 #include <memory>
 
+#include "triad/core/parking.hpp"
 #include "triad/green/greenlet.hpp"
+#include "triad/threading/detail/owner.hpp"
 
 namespace triad::green {
 class Hub;
@@ -25,6 +27,17 @@ inline ThreadState& tstate() noexcept {
 // The calling thread's state if it exists (no creation), else nullptr.
 inline ThreadState* tstate_if_exists() noexcept { return t_state; }
 
+// Under a hub, a green thread is its own execution context for the foundation primitives: it
+// parks through its own ParkingContext and owns an RLock as itself (gevent's RLock belongs to a
+// greenlet), while the hub and the OS thread's main greenlet keep the OS thread's identity.
+// Called on every switch into `to` (and when a hub starts or ends under the running greenlet).
+inline void install_context(ThreadState& ts, greenlet& to) noexcept {
+  if (!ts.hub_active) return;
+  GreenletCore& c = to.core();
+  exchange_parking_context(c.is_hub ? nullptr : &c.parker);
+  triad::detail::exchange_owner_id(c.is_hub || c.is_main ? 0 : reinterpret_cast<std::uintptr_t>(&to));
+}
+
 // Switches from the running greenlet `from` to `to` (started or not). Returns in `from` when
 // something switches back. The transfer fields of the ThreadState carry value/exception.
 void raw_switch(ThreadState& ts, greenlet& from, greenlet& to);
@@ -37,7 +50,7 @@ inline void raw_switch_fast(ThreadState& ts, greenlet& from, greenlet& to) {
   if (t.started) [[likely]] {
     ts.switching_from = &from;
     ts.current = &to;
-    if (ts.hub_active) exchange_parking_context(t.is_hub ? nullptr : &t.parker);
+    install_context(ts, to);
     boost::context::fiber back = std::move(t.fiber).resume();
     ts.switching_from->core().fiber = std::move(back);
     return;
