@@ -620,6 +620,13 @@ TEST(ThreadPoolForkTest, ChildGetsAnEmptyUsablePool) {
 }
 
 TEST(ThreadPoolForkTest, ForkWhileAnotherThreadSubmits) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Seen in CI and caught under gdb: g++ 12's ASan allocator installs no at-fork handlers, so a
+  // fork while the submitter thread is inside malloc leaves an allocator lock held in the child,
+  // and the child's new worker thread blocks on it forever inside ASan (AsanThread::Init ->
+  // realloc). glibc's malloc and TSan's runtime both handle fork; this test runs there.
+  GTEST_SKIP() << "ASan (g++ 12) deadlocks a forked child that allocates on a new thread";
+#endif
   std::atomic<bool> stop{false};
   ThreadPoolExecutor pool(2);
   std::thread submitter([&] {
