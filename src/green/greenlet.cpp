@@ -46,7 +46,7 @@ namespace detail {
 
 // initial-exec: no __tls_get_addr call on the switch path (triad_green is linked into the
 // executable or a library loaded at startup, never dlopen()ed late).
-__attribute__((tls_model("initial-exec"))) thread_local ThreadState* t_state = nullptr;
+constinit __attribute__((tls_model("initial-exec"))) thread_local ThreadState* t_state = nullptr;
 
 namespace {
 

@@ -197,7 +197,7 @@ namespace detail {
 
 // The common case inline: a started, live greenlet of this thread, no sanitizer annotations.
 // Keeping the jump in the caller's frame avoids an extra mispredicted return per switch.
-inline std::any greenlet::switch_to(std::any value) {
+[[gnu::always_inline]] inline std::any greenlet::switch_to(std::any value) {
 #if TRIAD_GREEN_INLINE_SWITCH
   detail::ThreadState* ts = detail::t_state;
   if (ts != nullptr && core_.thread_key == reinterpret_cast<std::uintptr_t>(ts) && core_.started &&

@@ -110,6 +110,6 @@ struct ThreadState {
 
 // The calling thread's state, or nullptr before first use (initial-exec TLS: one
 // %fs-relative load; triad_green is linked into the executable or a startup library).
-extern __attribute__((tls_model("initial-exec"))) thread_local ThreadState* t_state;
+extern constinit __attribute__((tls_model("initial-exec"))) thread_local ThreadState* t_state;
 
 }  // namespace triad::green::detail
