@@ -11,6 +11,8 @@
 #     gevent         gevent's StreamServer (bench/compare/gevent_echo.py, /usr/bin/python3 -P)
 #     aio, asio      triad::aio streams and Boost.Asio coroutines (BUILD/bench/aio_echo/,
 #                    or AIO_BUILD/bench/aio_echo/ if that build dir has them)
+#     asyncio, uvloop  Python asyncio streams on the default loop and on uvloop
+#                    (bench/compare/aio_echo.py, /usr/bin/python3 -P)
 #     reactor_watch_epoll reactor_wait_epoll reactor_watch_uring reactor_wait_uring
 #                    the triad::net Reactor servers (bench_echo_reactor, docs/bench/net.md)
 #   AIO_BUILD  another build dir to take bench_echo_aio/bench_echo_asio from (default BUILD_DIR)
@@ -48,6 +50,8 @@ cmd_of() {  # server name -> command line ({PORT} is replaced), or nothing if un
     green_spawn) [ -x "$B/bench/echo/bench_echo_green" ] && echo "$B/bench/echo/bench_echo_green {PORT} epoll spawn" ;;
     gevent) /usr/bin/python3 -c 'import gevent' 2>/dev/null && echo "/usr/bin/python3 -P $SRC/bench/compare/gevent_echo.py {PORT}" ;;
     aio) [ -x "$AIO_BUILD/bench/aio_echo/bench_echo_aio" ] && echo "$AIO_BUILD/bench/aio_echo/bench_echo_aio {PORT}" ;;
+    asyncio) echo "/usr/bin/python3 -P $SRC/bench/compare/aio_echo.py {PORT} asyncio" ;;
+    uvloop) /usr/bin/python3 -c 'import uvloop' 2>/dev/null && echo "/usr/bin/python3 -P $SRC/bench/compare/aio_echo.py {PORT} uvloop" ;;
     asio) [ -x "$AIO_BUILD/bench/aio_echo/bench_echo_asio" ] && echo "$AIO_BUILD/bench/aio_echo/bench_echo_asio {PORT}" ;;
     reactor_watch_epoll) echo "$B/bench/echo/bench_echo_reactor {PORT} watch epoll" ;;
     reactor_wait_epoll) echo "$B/bench/echo/bench_echo_reactor {PORT} wait epoll" ;;
@@ -80,7 +84,7 @@ run() {  # name, command
   out=$(cat "$OUT/load.out")
   if [ ! -e /proc/$pid/stat ]; then echo "$name: server exited: $(cat "$OUT/srv.out")"; return 0; fi
   t1=$(awk '{print $14+$15}' /proc/$pid/stat)
-  kill $pid; wait $pid 2>/dev/null || true
+  kill -KILL $pid; wait $pid 2>/dev/null || true  # KILL: a uvloop server may ignore SIGTERM
   reqs=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
   rps=$(echo "$out" | sed -n 's/.*req_per_s=\([0-9.]*\).*/\1/p')
   cpu=$(awk -v a="$t0" -v b="$t1" -v t="$TCK" -v r="$reqs" 'BEGIN{ if (r>0) printf "%.2f", (b-a)/t*1e6/r; else print "nan" }')
@@ -89,7 +93,7 @@ run() {  # name, command
   echo "$name $rps $cpu $setup" >> "$RESULTS"
 }
 
-ALL="epoll green_epoll green_uring green_spawn gevent aio asio reactor_watch_epoll reactor_wait_epoll reactor_watch_uring reactor_wait_uring"
+ALL="epoll green_epoll green_uring green_spawn gevent aio asio asyncio uvloop reactor_watch_epoll reactor_wait_epoll reactor_watch_uring reactor_wait_uring"
 SERVERS=${SERVERS:-$ALL}
 echo "# bench/echo/run.sh $B conns=$CONNS secs=$SECS rounds=$ROUNDS  $(date -u +%FT%TZ)"
 for r in $(seq "$ROUNDS"); do
