@@ -195,7 +195,14 @@ def main():
     w(f"- CPU: {cpu}, {os.cpu_count()} cores (a shared VM)")
     w(f"- Kernel: {platform.release()}; compiler: {sh('g++ --version | head -1')}")
     w(f"- Python anchors: {sh('/usr/bin/python3 --version')} (Debian, with gevent, greenlet, uvloop)")
-    w("- Build: `cmake --preset release` (RelWithDebInfo, -O2)\n")
+    w("- Build: `cmake --preset release` (RelWithDebInfo, -O2)")
+    run = os.path.join(root, "run.txt")
+    if os.path.exists(run):
+        with open(run) as f:
+            w(f"- Run: {'; '.join(line.strip() for line in f if line.strip())}. The machine is a "
+              "shared VM: absolute numbers move between runs (cross-core wake-ups above all); "
+              "compare the ratios of one run.")
+    w("")
 
     w("## Goals\n")
     w("| goal | measured | target | status |")

@@ -23,6 +23,7 @@ cmake --build --preset release -j "$(nproc)"
 
 out="build/bench-results"
 rm -rf "$out" && mkdir -p "$out"
+echo "started $(date -u '+%F %H:%M') UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)" >"$out/run.txt"
 for bin in build/release/bench/bench_*; do
   name="${bin##*/bench_}"
   wanted "$name" || continue
@@ -52,5 +53,6 @@ fi
 if wanted io_models && [[ -x bench/io_models/run.sh ]]; then
   harness io_models bench/io_models/run.sh build/release 100 3 "$reps"
 fi
+echo "ended $(date -u '+%H:%M') UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/run.txt"
 /usr/bin/python3 bench/report.py "$out" "$reps" docs/benchmarks.png >docs/benchmarks.md
 echo "wrote docs/benchmarks.md from $out" >&2
